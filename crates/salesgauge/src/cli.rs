@@ -1,0 +1,142 @@
+//! Command-line interface: one clap definition per command, dispatched to its module.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Parser, Debug)]
+#[command(name = "salesgauge", version, about = "Sales analytics and sales motivation for Bitrix24 + 1C")]
+pub struct Cli {
+    /// Configuration file (default: ./salesgauge.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run everything against built-in emulators: the emulated portal now, sync and UI later.
+    Demo(DemoArgs),
+    /// Run an emulator of an external system.
+    Emulate {
+        #[command(subcommand)]
+        system: EmulateCommand,
+    },
+    /// Benchmarks that print measured/ceiling ratios as key=value lines.
+    Bench {
+        #[command(subcommand)]
+        bench: BenchCommand,
+    },
+    /// Print the resolved configuration (secrets redacted).
+    Config,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Seed of the generated company.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Number of deals in the generated company.
+    #[arg(long)]
+    pub deals: Option<u32>,
+    /// Address of the emulated portal.
+    #[arg(long, value_name = "ADDR")]
+    pub emulator_listen: Option<String>,
+    /// The emulated portal's "today" (default: the real date).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EmulateCommand {
+    /// A Bitrix24 cloud portal with a generated company.
+    Bitrix24(EmulateBitrix24Args),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct EmulateBitrix24Args {
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Number of deals (leads, activities, calls… scale with it).
+    #[arg(long, default_value_t = 5_000)]
+    pub deals: u32,
+    #[arg(long, default_value = "127.0.0.1:8024", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// The end of the generated history and the start of the emulator's clock.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+    /// Portal time zone (IANA name).
+    #[arg(long, default_value = "Europe/Moscow")]
+    pub timezone: chrono_tz::Tz,
+    /// Request leaky bucket RATE/BURST, or `off`.
+    #[arg(long, default_value = "2/50")]
+    pub rate_limit: String,
+    /// Operating seconds per method per 10 minutes, or `off`.
+    #[arg(long, default_value = "480")]
+    pub operating_limit: String,
+    /// Fault injection, e.g. `500=0.05,503=0.02,slow=0.01:1500ms,drop=0.01,truncate=0.01`.
+    #[arg(long, default_value = "")]
+    pub faults: String,
+    /// Live changes per second (0 = frozen).
+    #[arg(long, default_value_t = 0.0)]
+    pub live: f64,
+    /// Write the generated data as JSON lines into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub dump: Option<PathBuf>,
+    /// OAuth access-token lifetime in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub token_ttl: i64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Company generation speed and memory.
+    Generate {
+        #[arg(long, default_value_t = 1_000_000)]
+        deals: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo(args) => {
+            let mut flags = Vec::new();
+            if let Some(seed) = args.seed {
+                flags.push(("demo.seed", seed.to_string()));
+            }
+            if let Some(deals) = args.deals {
+                flags.push(("demo.deals", deals.to_string()));
+            }
+            if let Some(listen) = args.emulator_listen {
+                flags.push(("demo.emulator_listen", listen));
+            }
+            let config = Config::load(cli.config.as_deref(), std::env::vars(), &flags)?;
+            crate::demo::run(&config, args.today).await
+        }
+        Command::Emulate { system: EmulateCommand::Bitrix24(args) } => crate::emulate::bitrix24(args).await,
+        Command::Bench { bench: BenchCommand::Generate { deals, seed } } => crate::bench::generate(deals, seed),
+        Command::Config => {
+            let config = Config::load(cli.config.as_deref(), std::env::vars(), &[]).context("loading configuration")?;
+            print!("{}", config.to_redacted_toml());
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        super::Cli::command().debug_assert();
+    }
+}
