@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/salesgauge/target}"
-cargo build --release -p salesgauge
+cargo build --release --workspace --all-targets
 exec "$CARGO_TARGET_DIR/release/salesgauge" demo "$@"

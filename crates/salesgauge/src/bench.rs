@@ -43,3 +43,59 @@ pub fn generate(deals: u32, seed: u64) -> anyhow::Result<()> {
     drop(company);
     Ok(())
 }
+
+/// Full sync against the emulator with its limits on, compared with the fastest sync those
+/// limits allow for the same rows: every list request carrying 50 full pages (2,500 rows),
+/// comments 1,000 deals per request, directories in one request, the first `burst` requests
+/// free and the rest at `rate` per second.
+pub async fn sync(deals: u32, rate_limit: &str) -> anyhow::Result<()> {
+    use sg_emulator::{Emulator, EmulatorConfig, RateLimit};
+    let (rate, burst) = crate::sync::parse_rate(rate_limit)?;
+    let mut config = EmulatorConfig::for_tests(deals);
+    config.rate_limit = Some(RateLimit { per_second: rate, burst });
+    config.operating_limit = Some(480.0);
+    eprintln!("generating {deals} deals…");
+    let emulator = Emulator::start(config).await?;
+    let dir = tempfile::tempdir()?;
+    let mut store = sg_store::Store::open(&dir.path().join("bench.duckdb"))?;
+    let client = sg_bitrix24::Client::new(
+        sg_bitrix24::Auth::Webhook(emulator.webhook_url()),
+        sg_bitrix24::ClientConfig { rate, burst, ..Default::default() },
+        None,
+    )?;
+    // Let the portal's bucket drain from generation-time probes (there are none, but be fair).
+    tokio::time::sleep(std::time::Duration::from_secs_f64(burst / rate)).await;
+    let t0 = Instant::now();
+    let report = sg_sync::run_pass(&client, &mut store, &sg_sync::Options::default(), &sg_sync::NoProgress).await?;
+    let secs = t0.elapsed().as_secs_f64();
+    if !report.errors().is_empty() {
+        anyhow::bail!("sync failed: {:?}", report.errors());
+    }
+    let rows = |e: &str| report.entities.iter().find(|o| o.entity == e).map(|o| o.rows).unwrap_or(0);
+    let paged = ["leads", "deals", "lead_stage_history", "deal_stage_history", "activities", "calls", "tasks"];
+    let min_requests: u64 = 1 + paged.iter().map(|e| rows(e) / 2500 + 1).sum::<u64>() + u64::from(deals).div_ceil(1000);
+    let ceiling_secs = (min_requests as f64 - burst).max(0.0) / rate;
+    let records = report.rows();
+    let stats = client.stats();
+    println!("sync_deals={deals}");
+    println!("sync_records={records}");
+    println!("sync_requests={}", stats.requests);
+    println!("sync_min_requests={min_requests}");
+    println!("sync_rate_limited={}", stats.rate_limited);
+    println!("sync_seconds={secs:.2}");
+    println!("sync_ceiling_seconds={ceiling_secs:.2}");
+    println!("sync_records_per_sec={:.0}", records as f64 / secs);
+    println!("sync_ceiling_records_per_sec={:.0}", records as f64 / ceiling_secs.max(1e-9));
+    println!("sync_ratio={:.3}", ceiling_secs / secs);
+    println!("sync_rss_peak_mib={:.0}", peak_rss_mib().unwrap_or(0.0));
+
+    // Change-to-store latency by polling: a live change, then one incremental pass.
+    let http = reqwest::Client::new();
+    http.post(format!("http://{}/_emulator/live/step", emulator.addr)).json(&serde_json::json!({"n": 20})).send().await?;
+    let t1 = Instant::now();
+    let report = sg_sync::run_pass(&client, &mut store, &sg_sync::Options::default(), &sg_sync::NoProgress).await?;
+    println!("poll_pass_seconds={:.2}", t1.elapsed().as_secs_f64());
+    println!("poll_pass_rows={}", report.rows());
+    emulator.stop().await;
+    Ok(())
+}

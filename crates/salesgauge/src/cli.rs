@@ -28,6 +28,17 @@ pub enum Command {
         #[command(subcommand)]
         system: EmulateCommand,
     },
+    /// One sync pass of the configured Bitrix24 portal into the store.
+    Sync(SyncArgs),
+    /// Per-entity row counts and sync state of the store.
+    Status {
+        /// Data directory (default: `data_dir` from the config).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks that print measured/ceiling ratios as key=value lines.
     Bench {
         #[command(subcommand)]
@@ -51,6 +62,25 @@ pub struct DemoArgs {
     /// The emulated portal's "today" (default: the real date).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
+}
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// Start a new full scan of every entity (an interrupted one resumes).
+    #[arg(long)]
+    pub full: bool,
+    /// Also detect deletions by comparing ids with the portal.
+    #[arg(long)]
+    pub reconcile: bool,
+    /// Incoming webhook URL (overrides `bitrix24.webhook_url`).
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+    /// Data directory (overrides `data_dir`).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Client-side request budget RATE/BURST (overrides `bitrix24.rate_limit`).
+    #[arg(long, value_name = "RATE/BURST")]
+    pub rate_limit: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -103,6 +133,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Full sync throughput against the emulator with real limits, as a ratio to the ceiling
+    /// those limits allow; and event-to-store latency.
+    Sync {
+        #[arg(long, default_value_t = 100_000)]
+        deals: u32,
+        /// The portal's limits RATE/BURST (the client uses the same).
+        #[arg(long, default_value = "2/50")]
+        rate_limit: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -123,6 +162,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Emulate { system: EmulateCommand::Bitrix24(args) } => crate::emulate::bitrix24(args).await,
         Command::Bench { bench: BenchCommand::Generate { deals, seed } } => crate::bench::generate(deals, seed),
+        Command::Bench { bench: BenchCommand::Sync { deals, rate_limit } } => crate::bench::sync(deals, &rate_limit).await,
+        Command::Sync(args) => {
+            let mut flags = Vec::new();
+            if let Some(w) = args.webhook {
+                flags.push(("bitrix24.webhook_url", w));
+            }
+            if let Some(d) = args.data_dir {
+                flags.push(("data_dir", d.display().to_string()));
+            }
+            if let Some(r) = args.rate_limit {
+                flags.push(("bitrix24.rate_limit", r));
+            }
+            let config = Config::load(cli.config.as_deref(), std::env::vars(), &flags)?;
+            let report = crate::sync::run_once(&config, args.full, args.reconcile).await?;
+            crate::sync::print_report(&report);
+            let failed = report.errors();
+            if !failed.is_empty() {
+                anyhow::bail!(
+                    "{} of {} entities failed to sync (see above); their checkpoints did not advance",
+                    failed.len(),
+                    report.entities.len()
+                );
+            }
+            Ok(())
+        }
+        Command::Status { data_dir, json } => {
+            let dir = match data_dir {
+                Some(d) => d,
+                None => Config::load(cli.config.as_deref(), std::env::vars(), &[])?.data_dir,
+            };
+            crate::sync::status(&dir, json)
+        }
         Command::Config => {
             let config = Config::load(cli.config.as_deref(), std::env::vars(), &[]).context("loading configuration")?;
             print!("{}", config.to_redacted_toml());

@@ -82,6 +82,8 @@ pub struct DemoConfig {
     pub deals: u32,
     /// Address of the emulated portal.
     pub emulator_listen: String,
+    /// Where the demo receives the emulated portal's outbound events.
+    pub events_listen: String,
 }
 
 impl Default for Config {
@@ -110,7 +112,7 @@ impl Default for ServerConfig {
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        DemoConfig { seed: 1, deals: 20_000, emulator_listen: "127.0.0.1:8024".into() }
+        DemoConfig { seed: 1, deals: 20_000, emulator_listen: "127.0.0.1:8024".into(), events_listen: "127.0.0.1:8025".into() }
     }
 }
 

@@ -27,6 +27,7 @@ pub fn router() -> Router<Arc<Portal>> {
         .route("/_emulator/messages", get(messages))
         .route("/_emulator/live/step", post(live_step))
         .route("/_emulator/deals/{id}/delete", post(delete_deal))
+        .route("/_emulator/deals/{id}/corrupt", post(corrupt_deal))
         .route("/_emulator/faults", post(set_faults))
         .route("/_emulator/limits", post(set_limits))
         .route("/_emulator/overload", post(set_overload))
@@ -101,6 +102,21 @@ async fn delete_deal(State(p): State<Arc<Portal>>, Path(id): Path<u32>) -> Respo
         p.raise(name, data.clone());
     }
     Json(json!({"deleted": id, "events": events.len()})).into_response()
+}
+
+/// Send these raw field values for a deal in `crm.deal.list` (an empty object clears).
+async fn corrupt_deal(
+    State(p): State<Arc<Portal>>,
+    Path(id): Path<u32>,
+    Json(fields): Json<serde_json::Map<String, Value>>,
+) -> Json<Value> {
+    let mut corrupt = p.corrupt_deals.lock().expect("corrupt lock");
+    if fields.is_empty() {
+        corrupt.remove(&id);
+    } else {
+        corrupt.insert(id, fields);
+    }
+    Json(json!({"ok": true}))
 }
 
 #[derive(Deserialize)]

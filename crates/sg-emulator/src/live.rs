@@ -381,6 +381,12 @@ pub fn delete_deal(c: &mut Company, id: u32, now: i64, events: &mut Vec<(String,
         a.deleted = true;
         events.push(("ONCRMACTIVITYDELETE".into(), fields_id(a.id)));
     }
+    // The deal's timeline goes with it.
+    if let Some(idx) = c.comments_by_entity.remove(&(DEAL, id)) {
+        for i in idx {
+            c.comments[i as usize].deleted = true;
+        }
+    }
     events.push(("ONCRMDEALDELETE".into(), fields_id(id)));
     true
 }

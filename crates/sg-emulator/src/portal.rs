@@ -30,6 +30,8 @@ pub struct Portal {
     /// Manual block: every call answers 503 OVERLOAD_LIMIT.
     pub overload: AtomicBool,
     pub requests: AtomicU64,
+    /// Malformed values to send for some deals (fault injection for bad-input tests).
+    pub corrupt_deals: Mutex<std::collections::HashMap<u32, serde_json::Map<String, Value>>>,
 }
 
 impl Portal {
@@ -41,6 +43,26 @@ impl Portal {
         for d in deliveries {
             // The receiver lives as long as the server; a closed channel means shutdown.
             let _ = self.outbox.send(d);
+        }
+    }
+
+    /// Replace fields of corrupted deals in rendered legacy rows.
+    pub fn corrupt(&self, rows: &mut Value) {
+        let corrupt = self.corrupt_deals.lock().expect("corrupt lock");
+        if corrupt.is_empty() {
+            return;
+        }
+        let mut patch = |row: &mut Value| {
+            let id = row.get("ID").and_then(Value::as_str).and_then(|s| s.parse::<u32>().ok());
+            if let (Some(fields), Some(obj)) = (id.and_then(|id| corrupt.get(&id)), row.as_object_mut()) {
+                for (k, v) in fields {
+                    obj.insert(k.clone(), v.clone());
+                }
+            }
+        };
+        match rows {
+            Value::Array(items) => items.iter_mut().for_each(&mut patch),
+            row => patch(row),
         }
     }
 

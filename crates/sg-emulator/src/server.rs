@@ -106,6 +106,7 @@ impl Emulator {
             messages: Mutex::new(Vec::new()),
             overload: AtomicBool::new(false),
             requests: AtomicU64::new(0),
+            corrupt_deals: Mutex::new(HashMap::new()),
         });
         let app = router(portal.clone());
         let (tx, rx) = oneshot::channel::<()>();

@@ -129,7 +129,9 @@ pub fn call(p: &Portal, caller: &Caller, method: &str, params: &Map<String, Valu
         "crm.activity.fields" => Ok(Output::plain(legacy_fields(Activity::fields()))),
         "crm.deal.list" => {
             let c = company(p);
-            Ok(Output::page(legacy_spec(&c.deals).run(&ListRequest::from_params(params), &c)?, None))
+            let mut out = Output::page(legacy_spec(&c.deals).run(&ListRequest::from_params(params), &c)?, None);
+            p.corrupt(&mut out.result);
+            Ok(out)
         }
         "crm.lead.list" => {
             let c = company(p);

@@ -1,0 +1,334 @@
+//! Bitrix24 outbound events: parse and verify a form-encoded event POST, then apply a batch of
+//! events by fetching the objects they name (events only say *what* changed).
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+use sg_bitrix24::{Client, query};
+use sg_store::schema::*;
+use sg_store::{Change, Store};
+use subtle::ConstantTimeEq;
+
+use crate::engine::SyncError;
+use crate::rows;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Upper-case event name, e.g. `ONCRMDEALUPDATE`.
+    pub name: String,
+    pub id: i64,
+    /// For timeline comments: the deal they belong to, when the payload says.
+    pub entity_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    #[error("the event has no auth[application_token]")]
+    NoToken,
+    #[error("auth[application_token] does not match the configured token")]
+    BadToken,
+    #[error("malformed event: {0}")]
+    Malformed(String),
+}
+
+/// Parse an event body and verify its application token in constant time. `Ok(None)` for
+/// events that name no object salesgauge keeps.
+pub fn parse(body: &[u8], expected_token: &str) -> Result<Option<Event>, EventError> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let token = get("auth[application_token]").ok_or(EventError::NoToken)?;
+    if expected_token.is_empty() || !bool::from(token.as_bytes().ct_eq(expected_token.as_bytes())) {
+        return Err(EventError::BadToken);
+    }
+    let name = get("event").ok_or_else(|| EventError::Malformed("no `event` field".into()))?.to_ascii_uppercase();
+    let raw_id = get("data[FIELDS][ID]").or_else(|| get("data[FIELDS_AFTER][ID]")).or_else(|| get("data[CRM_ACTIVITY_ID]"));
+    let Some(raw_id) = raw_id else { return Ok(None) };
+    let id = raw_id.parse().map_err(|_| EventError::Malformed(format!("{name}: object id `{raw_id}` is not a number")))?;
+    let entity_id = get("data[FIELDS][ENTITY_ID]").and_then(|s| s.parse().ok());
+    let name = if name == "ONVOXIMPLANTCALLEND" { "ONCRMACTIVITYUPDATE".to_string() } else { name };
+    Ok(Some(Event { name, id, entity_id }))
+}
+
+#[derive(Default)]
+struct Plan {
+    deals: BTreeSet<i64>,
+    deleted_deals: BTreeSet<i64>,
+    leads: BTreeSet<i64>,
+    deleted_leads: BTreeSet<i64>,
+    activities: BTreeSet<i64>,
+    deleted_activities: BTreeSet<i64>,
+    comment_deals: BTreeSet<i64>,
+    tasks: BTreeSet<i64>,
+    deleted_tasks: BTreeSet<i64>,
+}
+
+/// Apply events: fetch the changed objects (and the stage history of changed deals and leads)
+/// in one `batch` per 50 commands, write them in one transaction. Returns rows written.
+pub async fn apply(client: &Client, store: &mut Store, events: &[Event]) -> Result<usize, SyncError> {
+    let mut plan = Plan::default();
+    for e in events {
+        let n = e.name.as_str();
+        match n {
+            "ONCRMDEALADD" | "ONCRMDEALUPDATE" | "ONCRMDEALMOVETOCATEGORY" => plan.deals.insert(e.id),
+            "ONCRMDEALDELETE" => plan.deleted_deals.insert(e.id),
+            "ONCRMLEADADD" | "ONCRMLEADUPDATE" => plan.leads.insert(e.id),
+            "ONCRMLEADDELETE" => plan.deleted_leads.insert(e.id),
+            "ONCRMACTIVITYADD" | "ONCRMACTIVITYUPDATE" => plan.activities.insert(e.id),
+            "ONCRMACTIVITYDELETE" => plan.deleted_activities.insert(e.id),
+            "ONCRMTIMELINECOMMENTADD" | "ONCRMTIMELINECOMMENTUPDATE" | "ONCRMTIMELINECOMMENTDELETE" => match e.entity_id {
+                Some(deal) => plan.comment_deals.insert(deal),
+                None => false,
+            },
+            "ONTASKADD" | "ONTASKUPDATE" => plan.tasks.insert(e.id),
+            "ONTASKDELETE" => plan.deleted_tasks.insert(e.id),
+            _ => false,
+        };
+    }
+    for d in &plan.deleted_deals {
+        plan.deals.remove(d);
+    }
+    let ids = |s: &BTreeSet<i64>| s.iter().copied().collect::<Vec<_>>();
+    let mut cmds: Vec<(String, String)> = Vec::new();
+    for (i, chunk) in ids(&plan.deals).chunks(50).enumerate() {
+        cmds.push((
+            format!("d{i}"),
+            query::command("crm.deal.list", &json!({"filter": {"@ID": chunk}, "select": ["*", "UF_*"], "start": -1}), &[]),
+        ));
+        cmds.push((
+            format!("dh{i}"),
+            query::command(
+                "crm.stagehistory.list",
+                &json!({"entityTypeId": 2, "filter": {"@OWNER_ID": chunk}, "order": {"ID": "ASC"}}),
+                &[],
+            ),
+        ));
+    }
+    for (i, chunk) in ids(&plan.leads).chunks(50).enumerate() {
+        cmds.push((
+            format!("l{i}"),
+            query::command("crm.lead.list", &json!({"filter": {"@ID": chunk}, "select": ["*"], "start": -1}), &[]),
+        ));
+        cmds.push((
+            format!("lh{i}"),
+            query::command(
+                "crm.stagehistory.list",
+                &json!({"entityTypeId": 1, "filter": {"@OWNER_ID": chunk}, "order": {"ID": "ASC"}}),
+                &[],
+            ),
+        ));
+    }
+    for (i, chunk) in ids(&plan.activities).chunks(50).enumerate() {
+        cmds.push((
+            format!("a{i}"),
+            query::command("crm.activity.list", &json!({"filter": {"@ID": chunk}, "select": ["*"], "start": -1}), &[]),
+        ));
+    }
+    for (i, chunk) in ids(&plan.comment_deals).chunks(20).enumerate() {
+        cmds.push((
+            format!("c{i}"),
+            query::command("crm.timeline.comment.list", &json!({"filter": {"ENTITY_TYPE": "deal", "ENTITY_ID": chunk}}), &[]),
+        ));
+    }
+    for id in &plan.tasks {
+        // tasks.task.list has no IN filter.
+        let select = [
+            "ID",
+            "TITLE",
+            "STATUS",
+            "RESPONSIBLE_ID",
+            "CREATED_BY",
+            "CREATED_DATE",
+            "CHANGED_DATE",
+            "CLOSED_DATE",
+            "DEADLINE",
+            "UF_CRM_TASK",
+        ];
+        cmds.push((format!("t{id}"), query::command("tasks.task.list", &json!({"filter": {"ID": id}, "select": select}), &[])));
+    }
+    let mut results: serde_json::Map<String, Value> = serde_json::Map::new();
+    for chunk in cmds.chunks(50) {
+        let resp = client.batch(chunk).await?;
+        for (key, _) in chunk {
+            if let Some(code) = resp.error_code(key) {
+                return Err(SyncError::Protocol { method: "batch".into(), detail: format!("event fetch {key} failed: {code}") });
+            }
+        }
+        results.extend(resp.result);
+    }
+    let mut changes = Vec::new();
+    let mut affected: BTreeSet<i64> = plan.deals.clone();
+    let mut written = 0;
+    let mut collect = |prefix: &str,
+                       items_key: Option<&str>,
+                       parse: fn(&Value) -> Result<rows::Row, sg_bitrix24::wire::FieldError>|
+     -> Result<Vec<rows::Row>, SyncError> {
+        let mut out = Vec::new();
+        for (key, value) in results.iter().filter(|(k, _)| k.starts_with(prefix) && k[prefix.len()..].chars().all(|c| c.is_ascii_digit())) {
+            let list = match items_key {
+                Some(i) => value.get(i),
+                None => Some(value),
+            };
+            for item in list.and_then(Value::as_array).into_iter().flatten() {
+                out.push(parse(item).map_err(|source| SyncError::Malformed {
+                    method: key.clone(),
+                    entity: prefix.into(),
+                    row: item.get("ID").map(|v| v.to_string()).unwrap_or_default(),
+                    source,
+                })?);
+            }
+        }
+        written += out.len();
+        Ok(out)
+    };
+    changes.push(Change::upsert(&DEALS, collect("d", None, rows::deal)?));
+    changes.push(Change::upsert(&DEAL_STAGE_HISTORY, collect("dh", Some("items"), rows::deal_history)?));
+    changes.push(Change::upsert(&LEADS, collect("l", None, rows::lead)?));
+    changes.push(Change::upsert(&LEAD_STAGE_HISTORY, collect("lh", Some("items"), rows::lead_history)?));
+    let activities = collect("a", None, rows::activity)?;
+    for row in &activities {
+        let owner_type = row[ACTIVITIES.index("owner_type_id").expect("column")].as_deref();
+        let owner = row[ACTIVITIES.index("owner_id").expect("column")].as_deref().and_then(|s| s.parse().ok());
+        if let (Some("2"), Some(owner)) = (owner_type, owner) {
+            affected.insert(owner);
+        }
+    }
+    changes.push(Change::upsert(&ACTIVITIES, activities));
+    let mut comments = Change::upsert(&COMMENTS, collect("c", None, rows::comment)?);
+    comments.delete_where = Some(("entity_id", plan.comment_deals.iter().map(i64::to_string).collect()));
+    affected.extend(&plan.comment_deals);
+    changes.push(comments);
+    changes.push(Change::upsert(&TASKS, collect("t", Some("tasks"), rows::task)?));
+    let strings = |s: &BTreeSet<i64>| s.iter().map(i64::to_string).collect::<Vec<_>>();
+    changes.push(Change::delete(&DEALS, strings(&plan.deleted_deals)));
+    let mut deal_comments = Change::upsert(&COMMENTS, Vec::new());
+    deal_comments.delete_where = Some(("entity_id", strings(&plan.deleted_deals)));
+    changes.push(deal_comments);
+    changes.push(Change::delete(&LEADS, strings(&plan.deleted_leads)));
+    changes.push(Change::delete(&ACTIVITIES, strings(&plan.deleted_activities)));
+    changes.push(Change::delete(&TASKS, strings(&plan.deleted_tasks)));
+    for d in &plan.deleted_deals {
+        affected.remove(d);
+    }
+    // A new activity or comment changes its deal's LAST_ACTIVITY_TIME without a deal event:
+    // fetch those deals too.
+    let extra: Vec<i64> = affected.iter().copied().filter(|d| !plan.deals.contains(d) && !plan.deleted_deals.contains(d)).collect();
+    let extra_cmds: Vec<(String, String)> = extra
+        .chunks(50)
+        .enumerate()
+        .map(|(i, ids)| {
+            (format!("x{i}"), query::command("crm.deal.list", &json!({"filter": {"@ID": ids}, "select": ["*", "UF_*"], "start": -1}), &[]))
+        })
+        .collect();
+    for cmds in extra_cmds.chunks(50) {
+        let resp = client.batch(cmds).await?;
+        let mut rows_out = Vec::new();
+        for (key, _) in cmds {
+            for item in resp.result.get(key).and_then(Value::as_array).into_iter().flatten() {
+                rows_out.push(rows::deal(item).map_err(|source| SyncError::Malformed {
+                    method: "crm.deal.list".into(),
+                    entity: "deal".into(),
+                    row: item.get("ID").map(|v| v.to_string()).unwrap_or_default(),
+                    source,
+                })?);
+            }
+        }
+        changes.push(Change::upsert(&DEALS, rows_out));
+    }
+    let affected: Vec<i64> = affected.into_iter().collect();
+    store.apply(&changes, &[], &affected)?;
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(token: &str, event: &str, id: &str) -> Vec<u8> {
+        format!("event={event}&event_handler_id=201&data%5BFIELDS%5D%5BID%5D={id}&ts=1736405807&auth%5Bapplication_token%5D={token}")
+            .into_bytes()
+    }
+
+    #[test]
+    fn verifies_the_token_and_reads_the_object() {
+        assert_eq!(
+            parse(&body("s3cret", "ONCRMDEALUPDATE", "759"), "s3cret").unwrap(),
+            Some(Event { name: "ONCRMDEALUPDATE".into(), id: 759, entity_id: None })
+        );
+        assert_eq!(parse(&body("wrong!", "ONCRMDEALUPDATE", "759"), "s3cret"), Err(EventError::BadToken));
+        assert_eq!(parse(&body("s3cre", "ONCRMDEALUPDATE", "759"), "s3cret"), Err(EventError::BadToken));
+        assert_eq!(parse(b"event=ONCRMDEALUPDATE&data%5BFIELDS%5D%5BID%5D=1", "s3cret"), Err(EventError::NoToken));
+        assert!(matches!(parse(&body("s3cret", "ONCRMDEALUPDATE", "abc"), "s3cret"), Err(EventError::Malformed(_))));
+        assert_eq!(parse(&body("s3cret", "onCrmActivityAdd", "5"), "s3cret").unwrap().unwrap().name, "ONCRMACTIVITYADD");
+        // An empty configured token accepts nothing.
+        assert_eq!(parse(&body("", "ONCRMDEALUPDATE", "1"), ""), Err(EventError::BadToken));
+    }
+}
+
+/// The HTTP intake for outbound events: verifies each POST and answers at once; a worker
+/// applies queued events in small batches.
+pub mod intake {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use axum::Router;
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::post;
+    use serde_json::json;
+    use sg_bitrix24::Client;
+    use sg_store::Store;
+    use tokio::sync::{Mutex, mpsc};
+
+    use super::{Event, EventError, apply, parse};
+
+    pub const PATH: &str = "/api/v1/bitrix24/events";
+
+    #[derive(Clone)]
+    struct Intake {
+        token: Arc<String>,
+        queue: mpsc::UnboundedSender<Event>,
+    }
+
+    fn error(status: StatusCode, code: &str, message: String) -> Response {
+        (status, axum::Json(json!({"error": {"code": code, "message": message}}))).into_response()
+    }
+
+    async fn receive(State(intake): State<Intake>, body: Bytes) -> Response {
+        match parse(&body, &intake.token) {
+            Ok(Some(event)) => {
+                // Unbounded: Bitrix24 never retries, so an event dropped here would be lost.
+                let _ = intake.queue.send(event);
+                (StatusCode::OK, "ok").into_response()
+            }
+            Ok(None) => (StatusCode::OK, "ignored").into_response(),
+            Err(e @ (EventError::NoToken | EventError::BadToken)) => error(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()),
+            Err(e) => error(StatusCode::BAD_REQUEST, "bad_event", e.to_string()),
+        }
+    }
+
+    /// The router for `POST /api/v1/bitrix24/events` and the queue it fills.
+    pub fn router(application_token: String) -> (Router, mpsc::UnboundedReceiver<Event>) {
+        let (queue, rx) = mpsc::unbounded_channel();
+        let router = Router::new().route(PATH, post(receive)).with_state(Intake { token: Arc::new(application_token), queue });
+        (router, rx)
+    }
+
+    /// Apply queued events until the queue closes: wait for one, gather what else arrives
+    /// within 200 ms, fetch and write them together.
+    pub async fn worker(mut rx: mpsc::UnboundedReceiver<Event>, client: Arc<Client>, store: Arc<Mutex<Store>>) {
+        while let Some(first) = rx.recv().await {
+            let mut events = vec![first];
+            let deadline = tokio::time::Instant::now() + Duration::from_millis(200);
+            while let Ok(Some(e)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+                events.push(e);
+            }
+            let mut store = store.lock().await;
+            match apply(&client, &mut store, &events).await {
+                Ok(rows) => tracing::debug!(events = events.len(), rows, "events applied"),
+                Err(e) => tracing::warn!("applying {} events failed (the next poll catches up): {e}", events.len()),
+            }
+        }
+    }
+}
