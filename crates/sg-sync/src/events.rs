@@ -88,46 +88,33 @@ pub async fn apply(client: &Client, store: &mut Store, events: &[Event]) -> Resu
         plan.deals.remove(d);
     }
     let ids = |s: &BTreeSet<i64>| s.iter().copied().collect::<Vec<_>>();
-    let mut cmds: Vec<(String, String)> = Vec::new();
+    // (key, method, params); every command's further pages are fetched below.
+    let mut cmds: Vec<(String, &str, Value)> = Vec::new();
     for (i, chunk) in ids(&plan.deals).chunks(50).enumerate() {
-        cmds.push((
-            format!("d{i}"),
-            query::command("crm.deal.list", &json!({"filter": {"@ID": chunk}, "select": ["*", "UF_*"], "start": -1}), &[]),
-        ));
+        cmds.push((format!("d{i}"), "crm.deal.list", json!({"filter": {"@ID": chunk}, "select": ["*", "UF_*"], "start": -1})));
+    }
+    for (i, chunk) in ids(&plan.deals).chunks(10).enumerate() {
         cmds.push((
             format!("dh{i}"),
-            query::command(
-                "crm.stagehistory.list",
-                &json!({"entityTypeId": 2, "filter": {"@OWNER_ID": chunk}, "order": {"ID": "ASC"}}),
-                &[],
-            ),
+            "crm.stagehistory.list",
+            json!({"entityTypeId": 2, "filter": {"@OWNER_ID": chunk}, "order": {"ID": "ASC"}}),
         ));
     }
     for (i, chunk) in ids(&plan.leads).chunks(50).enumerate() {
-        cmds.push((
-            format!("l{i}"),
-            query::command("crm.lead.list", &json!({"filter": {"@ID": chunk}, "select": ["*"], "start": -1}), &[]),
-        ));
+        cmds.push((format!("l{i}"), "crm.lead.list", json!({"filter": {"@ID": chunk}, "select": ["*"], "start": -1})));
+    }
+    for (i, chunk) in ids(&plan.leads).chunks(10).enumerate() {
         cmds.push((
             format!("lh{i}"),
-            query::command(
-                "crm.stagehistory.list",
-                &json!({"entityTypeId": 1, "filter": {"@OWNER_ID": chunk}, "order": {"ID": "ASC"}}),
-                &[],
-            ),
+            "crm.stagehistory.list",
+            json!({"entityTypeId": 1, "filter": {"@OWNER_ID": chunk}, "order": {"ID": "ASC"}}),
         ));
     }
     for (i, chunk) in ids(&plan.activities).chunks(50).enumerate() {
-        cmds.push((
-            format!("a{i}"),
-            query::command("crm.activity.list", &json!({"filter": {"@ID": chunk}, "select": ["*"], "start": -1}), &[]),
-        ));
+        cmds.push((format!("a{i}"), "crm.activity.list", json!({"filter": {"@ID": chunk}, "select": ["*"], "start": -1})));
     }
     for (i, chunk) in ids(&plan.comment_deals).chunks(20).enumerate() {
-        cmds.push((
-            format!("c{i}"),
-            query::command("crm.timeline.comment.list", &json!({"filter": {"ENTITY_TYPE": "deal", "ENTITY_ID": chunk}}), &[]),
-        ));
+        cmds.push((format!("c{i}"), "crm.timeline.comment.list", json!({"filter": {"ENTITY_TYPE": "deal", "ENTITY_ID": chunk}})));
     }
     for id in &plan.tasks {
         // tasks.task.list has no IN filter.
@@ -143,18 +130,9 @@ pub async fn apply(client: &Client, store: &mut Store, events: &[Event]) -> Resu
             "DEADLINE",
             "UF_CRM_TASK",
         ];
-        cmds.push((format!("t{id}"), query::command("tasks.task.list", &json!({"filter": {"ID": id}, "select": select}), &[])));
+        cmds.push((format!("t{id}"), "tasks.task.list", json!({"filter": {"ID": id}, "select": select})));
     }
-    let mut results: serde_json::Map<String, Value> = serde_json::Map::new();
-    for chunk in cmds.chunks(50) {
-        let resp = client.batch(chunk).await?;
-        for (key, _) in chunk {
-            if let Some(code) = resp.error_code(key) {
-                return Err(SyncError::Protocol { method: "batch".into(), detail: format!("event fetch {key} failed: {code}") });
-            }
-        }
-        results.extend(resp.result);
-    }
+    let results = fetch_all(client, &cmds).await?;
     let mut changes = Vec::new();
     let mut affected: BTreeSet<i64> = plan.deals.clone();
     let mut written = 0;
@@ -204,6 +182,13 @@ pub async fn apply(client: &Client, store: &mut Store, events: &[Event]) -> Resu
     deal_comments.delete_where = Some(("entity_id", strings(&plan.deleted_deals)));
     changes.push(deal_comments);
     changes.push(Change::delete(&LEADS, strings(&plan.deleted_leads)));
+    // A deleted deal takes its activities with it, whether or not their delete events came.
+    if !plan.deleted_deals.is_empty() {
+        let owners = plan.deleted_deals.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let owned =
+            store.query_text(&format!("SELECT CAST(id AS VARCHAR) FROM activities WHERE owner_type_id = 2 AND owner_id IN ({owners})"))?;
+        plan.deleted_activities.extend(owned.into_iter().filter_map(|r| r[0].as_deref().and_then(|s| s.parse::<i64>().ok())));
+    }
     changes.push(Change::delete(&ACTIVITIES, strings(&plan.deleted_activities)));
     changes.push(Change::delete(&TASKS, strings(&plan.deleted_tasks)));
     for d in &plan.deleted_deals {
@@ -212,28 +197,22 @@ pub async fn apply(client: &Client, store: &mut Store, events: &[Event]) -> Resu
     // A new activity or comment changes its deal's LAST_ACTIVITY_TIME without a deal event:
     // fetch those deals too.
     let extra: Vec<i64> = affected.iter().copied().filter(|d| !plan.deals.contains(d) && !plan.deleted_deals.contains(d)).collect();
-    let extra_cmds: Vec<(String, String)> = extra
+    let extra_cmds: Vec<(String, &str, Value)> = extra
         .chunks(50)
         .enumerate()
-        .map(|(i, ids)| {
-            (format!("x{i}"), query::command("crm.deal.list", &json!({"filter": {"@ID": ids}, "select": ["*", "UF_*"], "start": -1}), &[]))
-        })
+        .map(|(i, ids)| (format!("x{i}"), "crm.deal.list", json!({"filter": {"@ID": ids}, "select": ["*", "UF_*"], "start": -1})))
         .collect();
-    for cmds in extra_cmds.chunks(50) {
-        let resp = client.batch(cmds).await?;
-        let mut rows_out = Vec::new();
-        for (key, _) in cmds {
-            for item in resp.result.get(key).and_then(Value::as_array).into_iter().flatten() {
-                rows_out.push(rows::deal(item).map_err(|source| SyncError::Malformed {
-                    method: "crm.deal.list".into(),
-                    entity: "deal".into(),
-                    row: item.get("ID").map(|v| v.to_string()).unwrap_or_default(),
-                    source,
-                })?);
-            }
-        }
-        changes.push(Change::upsert(&DEALS, rows_out));
+    let extra_rows = fetch_all(client, &extra_cmds).await?;
+    let mut rows_out = Vec::new();
+    for item in extra_rows.values().filter_map(Value::as_array).flatten() {
+        rows_out.push(rows::deal(item).map_err(|source| SyncError::Malformed {
+            method: "crm.deal.list".into(),
+            entity: "deal".into(),
+            row: item.get("ID").map(|v| v.to_string()).unwrap_or_default(),
+            source,
+        })?);
     }
+    changes.push(Change::upsert(&DEALS, rows_out));
     let affected: Vec<i64> = affected.into_iter().collect();
     store.apply(&changes, &[], &affected)?;
     Ok(written)
@@ -262,6 +241,72 @@ mod tests {
         // An empty configured token accepts nothing.
         assert_eq!(parse(&body("", "ONCRMDEALUPDATE", "1"), ""), Err(EventError::BadToken));
     }
+}
+
+/// Run commands in batches of 50 and follow `next` for commands with more pages; the rows of
+/// all pages end up under the command's key (inside `items`/`tasks` where the method nests).
+async fn fetch_all(client: &Client, cmds: &[(String, &str, Value)]) -> Result<serde_json::Map<String, Value>, SyncError> {
+    let mut results = serde_json::Map::new();
+    for chunk in cmds.chunks(50) {
+        let encoded: Vec<(String, String)> = chunk.iter().map(|(k, m, p)| (k.clone(), query::command(m, p, &[]))).collect();
+        let resp = client.batch(&encoded).await?;
+        for (key, method, params) in chunk {
+            if let Some(code) = resp.error_code(key) {
+                return Err(SyncError::Protocol { method: (*method).into(), detail: format!("event fetch {key} failed: {code}") });
+            }
+            let mut value = resp.result.get(key).cloned().unwrap_or(Value::Null);
+            let mut next = resp.next.get(key).and_then(Value::as_u64);
+            while let Some(start) = next {
+                let mut p = params.clone();
+                p["start"] = json!(start);
+                let page = client.call(method, &p).await?;
+                let nest = ["items", "tasks"].into_iter().find(|n| page.result.get(n).is_some());
+                let (more, into) = match nest {
+                    Some(n) => (page.result.get(n).cloned(), value.get_mut(n)),
+                    None => (Some(page.result.clone()), Some(&mut value)),
+                };
+                if let (Some(Value::Array(more)), Some(Value::Array(into))) = (more, into) {
+                    into.extend(more);
+                }
+                next = page.next;
+            }
+            results.insert(key.clone(), value);
+        }
+    }
+    Ok(results)
+}
+
+/// Pull the portal's offline event queue (for portals that cannot reach us): reserve up to 50
+/// records (`event.offline.get`, `clear: 0`), apply them, then confirm (`event.offline.clear`).
+/// Records of a failed batch stay reserved and are not confirmed; the next poll catches up.
+/// Needs application (OAuth) auth of a portal administrator. Returns events applied.
+pub async fn poll_offline(client: &Client, store: &mut Store) -> Result<usize, SyncError> {
+    let mut total = 0;
+    loop {
+        let r = client.call("event.offline.get", &json!({"clear": 0, "limit": 50})).await?;
+        let items = r.result.get("events").and_then(Value::as_array).cloned().unwrap_or_default();
+        if items.is_empty() {
+            return Ok(total);
+        }
+        let events: Vec<Event> = items.iter().filter_map(offline_event).collect();
+        apply(client, store, &events).await?;
+        if let Some(process) = r.result.get("process_id").and_then(Value::as_str) {
+            client.call("event.offline.clear", &json!({"process_id": process})).await?;
+        }
+        total += events.len();
+        if items.len() < 50 {
+            return Ok(total);
+        }
+    }
+}
+
+fn offline_event(e: &Value) -> Option<Event> {
+    let name = e.get("EVENT_NAME")?.as_str()?.to_ascii_uppercase();
+    let data = e.get("EVENT_DATA")?;
+    let number = |v: &Value| v.as_i64().or_else(|| v.as_str()?.parse().ok());
+    let id = data.pointer("/FIELDS/ID").or_else(|| data.pointer("/FIELDS_AFTER/ID")).and_then(number)?;
+    let entity_id = data.pointer("/FIELDS/ENTITY_ID").and_then(number);
+    Some(Event { name, id, entity_id })
 }
 
 /// The HTTP intake for outbound events: verifies each POST and answers at once; a worker

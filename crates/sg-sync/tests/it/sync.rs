@@ -186,3 +186,63 @@ async fn a_malformed_row_fails_its_entity_only_and_names_the_field() {
     control(&e, "dump", json!({"dir": dump})).await;
     crate::compare::store_equals_dump(&store, &dump);
 }
+
+#[tokio::test]
+async fn offline_events_are_pulled_applied_and_confirmed() {
+    let e = Emulator::start(EmulatorConfig::for_tests(1_000)).await.unwrap();
+    let http = reqwest::Client::new();
+    let code = control(&e, "oauth/code", json!({"user": 1})).await["code"].as_str().unwrap().to_string();
+    let state: serde_json::Value = http.get(format!("http://{}/_emulator/state", e.addr)).send().await.unwrap().json().await.unwrap();
+    let (id, secret) = (state["oauth"]["client_id"].as_str().unwrap(), state["oauth"]["client_secret"].as_str().unwrap());
+    let token: serde_json::Value = http
+        .get(format!("http://{}/oauth/token/?grant_type=authorization_code&client_id={id}&client_secret={secret}&code={code}", e.addr))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let creds = OAuthCredentials {
+        client_endpoint: format!("http://{}/rest/", e.addr),
+        token_endpoint: format!("http://{}/oauth/token/", e.addr),
+        client_id: id.into(),
+        client_secret: secret.into(),
+        access_token: token["access_token"].as_str().map(String::from),
+        refresh_token: token["refresh_token"].as_str().unwrap().into(),
+    };
+    let client = Client::new(Auth::OAuth(creds), ClientConfig { rate: 20.0, burst: 50.0, ..ClientConfig::default() }, None).unwrap();
+    for event in [
+        "ONCRMDEALADD",
+        "ONCRMDEALUPDATE",
+        "ONCRMDEALDELETE",
+        "ONCRMLEADADD",
+        "ONCRMLEADUPDATE",
+        "ONCRMACTIVITYADD",
+        "ONCRMTIMELINECOMMENTADD",
+    ] {
+        client.call("event.bind", &json!({"event": event, "event_type": "offline"})).await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("s.duckdb")).unwrap();
+    let report = run_pass(&client, &mut store, &Options::default(), &NoProgress).await.unwrap();
+    assert!(report.errors().is_empty());
+    control(&e, "live/step", json!({"n": 60, "seed": 31})).await;
+    control(&e, "deals/9/delete", json!({})).await;
+    let applied = sg_sync::events::poll_offline(&client, &mut store).await.unwrap();
+    assert!(applied > 10, "{applied}");
+    let dump = dir.path().join("dump");
+    control(&e, "dump", json!({"dir": dump})).await;
+    let dumped: std::collections::HashSet<String> =
+        crate::compare::read_jsonl(&dump, "activities").iter().map(|a| a["id"].to_string()).collect();
+    let extra: Vec<Vec<Option<String>>> = store
+        .query_text("SELECT CAST(id AS VARCHAR), CAST(owner_type_id AS VARCHAR), CAST(owner_id AS VARCHAR) FROM activities")
+        .unwrap()
+        .into_iter()
+        .filter(|r| !dumped.contains(r[0].as_deref().unwrap()))
+        .collect();
+    assert!(extra.is_empty(), "activities gone from the portal but kept: {extra:?}");
+    crate::compare::tables_equal_dump(&store, &dump, &["deals", "leads", "deal_stage_history", "activities", "comments"]);
+    // Confirmed records are gone from the portal's queue.
+    let left = client.call("event.offline.list", &json!({})).await.unwrap();
+    assert_eq!(left.total, Some(0));
+}
