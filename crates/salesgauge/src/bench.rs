@@ -96,6 +96,40 @@ pub async fn sync(deals: u32, rate_limit: &str) -> anyhow::Result<()> {
     let report = sg_sync::run_pass(&client, &mut store, &sg_sync::Options::default(), &sg_sync::NoProgress).await?;
     println!("poll_pass_seconds={:.2}", t1.elapsed().as_secs_f64());
     println!("poll_pass_rows={}", report.rows());
+
+    // Event-to-store latency: our intake registered as an outgoing webhook; a deal deleted in
+    // the portal, timed until it is gone from the store. Budget (design.md): 5 s.
+    let client = std::sync::Arc::new(client);
+    let store = std::sync::Arc::new(tokio::sync::Mutex::new(store));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let handler = format!("http://{}{}", listener.local_addr()?, sg_sync::events::intake::PATH);
+    let registered: serde_json::Value = http
+        .post(format!("http://{}/_emulator/outgoing-webhook", emulator.addr))
+        .json(&serde_json::json!({"handler": handler, "events": ["ONCRMDEALDELETE"]}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = registered["application_token"].as_str().unwrap_or_default().to_string();
+    let (router, queue) = sg_sync::events::intake::router(token);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(sg_sync::events::intake::worker(queue, client.clone(), store.clone()));
+    let victim = store.lock().await.keys(&sg_store::schema::DEALS)?.last().copied().unwrap_or(1);
+    let t2 = Instant::now();
+    http.post(format!("http://{}/_emulator/deals/{victim}/delete", emulator.addr)).send().await?;
+    let latency = loop {
+        let left = store.lock().await.query_text(&format!("SELECT CAST(count(*) AS VARCHAR) FROM deals WHERE id = {victim}"))?;
+        if left[0][0].as_deref() == Some("0") {
+            break t2.elapsed().as_secs_f64();
+        }
+        if t2.elapsed().as_secs() > 30 {
+            anyhow::bail!("the delete event did not reach the store within 30 s");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    println!("event_to_store_seconds={latency:.3}");
+    println!("event_to_store_ceiling_seconds=5");
+    println!("event_to_store_ratio={:.3}", latency / 5.0);
     emulator.stop().await;
     Ok(())
 }
