@@ -591,7 +591,7 @@ impl Pass<'_> {
     }
 }
 
-fn malformed(method: &str, entity: &str, row: &Value, id_key: &str, source: sg_bitrix24::wire::FieldError) -> SyncError {
+pub(crate) fn malformed(method: &str, entity: &str, row: &Value, id_key: &str, source: sg_bitrix24::wire::FieldError) -> SyncError {
     let id = row.get(id_key).map(|v| v.to_string()).unwrap_or_else(|| "?".into());
     SyncError::Malformed { method: method.into(), entity: entity.into(), row: id, source }
 }

@@ -116,14 +116,15 @@ pub const CALLS_SPEC: Paged = Paged {
     reconcile: false,
 };
 
+/// Task fields synced (tasks.task.list needs an explicit select; `UF_CRM_TASK` brings the CRM links).
+pub const TASK_SELECT: [&str; 10] =
+    ["ID", "TITLE", "STATUS", "RESPONSIBLE_ID", "CREATED_BY", "CREATED_DATE", "CHANGED_DATE", "CLOSED_DATE", "DEADLINE", "UF_CRM_TASK"];
+
 pub const TASKS_SPEC: Paged = Paged {
     name: "tasks",
     table: &TASKS,
     method: "tasks.task.list",
-    params: || {
-        json!({"order": {"ID": "asc"}, "select": ["ID", "TITLE", "STATUS", "RESPONSIBLE_ID", "CREATED_BY", "CREATED_DATE", "CHANGED_DATE",
-                                                   "CLOSED_DATE", "DEADLINE", "UF_CRM_TASK"]})
-    },
+    params: || json!({"order": {"ID": "asc"}, "select": TASK_SELECT}),
     id_request: "ID",
     id_response: "id",
     items: Some("tasks"),

@@ -9,7 +9,8 @@ use sg_store::schema::*;
 use sg_store::{Change, Store};
 use subtle::ConstantTimeEq;
 
-use crate::engine::SyncError;
+use crate::engine::{SyncError, malformed};
+use crate::entities::TASK_SELECT;
 use crate::rows;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,19 +119,7 @@ pub async fn apply(client: &Client, store: &mut Store, events: &[Event]) -> Resu
     }
     for id in &plan.tasks {
         // tasks.task.list has no IN filter.
-        let select = [
-            "ID",
-            "TITLE",
-            "STATUS",
-            "RESPONSIBLE_ID",
-            "CREATED_BY",
-            "CREATED_DATE",
-            "CHANGED_DATE",
-            "CLOSED_DATE",
-            "DEADLINE",
-            "UF_CRM_TASK",
-        ];
-        cmds.push((format!("t{id}"), "tasks.task.list", json!({"filter": {"ID": id}, "select": select})));
+        cmds.push((format!("t{id}"), "tasks.task.list", json!({"filter": {"ID": id}, "select": TASK_SELECT})));
     }
     let results = fetch_all(client, &cmds).await?;
     let mut changes = Vec::new();
@@ -147,12 +136,7 @@ pub async fn apply(client: &Client, store: &mut Store, events: &[Event]) -> Resu
                 None => Some(value),
             };
             for item in list.and_then(Value::as_array).into_iter().flatten() {
-                out.push(parse(item).map_err(|source| SyncError::Malformed {
-                    method: key.clone(),
-                    entity: prefix.into(),
-                    row: item.get("ID").map(|v| v.to_string()).unwrap_or_default(),
-                    source,
-                })?);
+                out.push(parse(item).map_err(|source| malformed(key, prefix, item, "ID", source))?);
             }
         }
         written += out.len();
@@ -205,12 +189,7 @@ pub async fn apply(client: &Client, store: &mut Store, events: &[Event]) -> Resu
     let extra_rows = fetch_all(client, &extra_cmds).await?;
     let mut rows_out = Vec::new();
     for item in extra_rows.values().filter_map(Value::as_array).flatten() {
-        rows_out.push(rows::deal(item).map_err(|source| SyncError::Malformed {
-            method: "crm.deal.list".into(),
-            entity: "deal".into(),
-            row: item.get("ID").map(|v| v.to_string()).unwrap_or_default(),
-            source,
-        })?);
+        rows_out.push(rows::deal(item).map_err(|source| malformed("crm.deal.list", "deal", item, "ID", source))?);
     }
     changes.push(Change::upsert(&DEALS, rows_out));
     let affected: Vec<i64> = affected.into_iter().collect();
