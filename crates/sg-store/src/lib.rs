@@ -5,12 +5,16 @@
 //! order, plus deletions) together with the checkpoints they cover; `Store::apply` writes
 //! them in one transaction, so a crash leaves either all of it or none.
 
+pub mod plans;
+pub mod read;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
 
 use duckdb::{AccessMode, Config, Connection, params, params_from_iter};
 
+pub use plans::{AuditEntry, PlanEdit};
+pub use read::Reader;
 pub use schema::Table;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +27,10 @@ pub enum StoreError {
     Write { table: String, source: duckdb::Error },
     #[error("store query failed: {0}")]
     Query(#[from] duckdb::Error),
+    #[error("query failed: {source}\n  in: {sql}")]
+    Sql { sql: String, source: duckdb::Error },
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
     #[error("row for {table} has {got} cells, the table has {want} columns")]
     Shape { table: String, got: usize, want: usize },
 }
@@ -121,6 +129,11 @@ impl Store {
             base_config(path)?.access_mode(AccessMode::ReadOnly).map_err(|source| StoreError::Open { path: path.into(), source })?;
         let conn = Connection::open_with_flags(path, config).map_err(|source| StoreError::Open { path: path.into(), source })?;
         Ok(Store { conn, path: path.into() })
+    }
+
+    /// A read connection to the same database (sees every committed write).
+    pub fn reader(&self) -> Result<Reader> {
+        Ok(Reader { conn: self.conn.try_clone()? })
     }
 
     pub fn path(&self) -> &Path {
@@ -357,7 +370,7 @@ impl Store {
     }
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
@@ -412,7 +425,7 @@ mod tests {
     fn upserts_replace_and_facts_follow() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("s.duckdb")).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 1);
+        assert_eq!(s.schema_version().unwrap(), 2);
         let currencies = vec![
             cells(&[Some("RUB"), Some("1"), Some("1.0000"), Some("true")]),
             cells(&[Some("KZT"), Some("100"), Some("18.5000"), Some("false")]),

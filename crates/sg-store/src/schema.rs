@@ -259,5 +259,15 @@ pub fn migrations() -> Vec<(u32, String)> {
             .into(),
     );
     v1.push("CREATE TABLE meta (key VARCHAR, value VARCHAR)".into());
-    vec![(1, v1.join(";\n"))]
+    let v2 = [
+        // Plan rows: month × employee × funnel (NULL = all funnels); one row per key.
+        "CREATE TABLE plans (month VARCHAR, user_id INTEGER, funnel_id INTEGER, plan_count BIGINT, plan_amount DECIMAL(18,2),
+            bonus_pct DECIMAL(9,3), needs_review BOOLEAN, updated_at BIGINT, updated_by VARCHAR)",
+        // Every change of a plan cell: who, when, from where, old → new.
+        "CREATE TABLE plan_audit (at BIGINT, actor VARCHAR, source VARCHAR, month VARCHAR, user_id INTEGER, funnel_id INTEGER,
+            field VARCHAR, old_value VARCHAR, new_value VARCHAR)",
+        // Edits of the working-day calendar (over the built-in production calendar).
+        "CREATE TABLE calendar_days (day DATE, working BOOLEAN, updated_at BIGINT, updated_by VARCHAR)",
+    ];
+    vec![(1, v1.join(";\n")), (2, v2.join(";\n"))]
 }
