@@ -21,7 +21,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run everything against built-in emulators: the emulated portal now, sync and UI later.
+    /// Run everything against built-in emulators: the emulated portal, sync, events and the web UI.
     Demo(DemoArgs),
     /// Run an emulator of an external system.
     Emulate {
@@ -46,6 +46,108 @@ pub enum Command {
     },
     /// Print the resolved configuration (secrets redacted).
     Config,
+    /// Serve the web UI and API (and keep the store in sync when a portal is configured).
+    Serve {
+        /// Address to listen on (overrides `server.listen`).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Data directory (overrides `data_dir`).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// A report from the store for scripts: JSON keyed by metric ids, or a table as CSV/XLSX.
+    Report(Box<ReportArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// `sales-dynamics`, `plan-fact` or `deals`.
+    pub name: String,
+    /// Data directory (overrides `data_dir`).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<NaiveDate>,
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: Option<NaiveDate>,
+    /// A calendar month instead of from/to (plan-fact takes only this).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// `previous`, `yoy` or `none`.
+    #[arg(long)]
+    pub compare: Option<String>,
+    /// `day`, `week`, `month` or `quarter`.
+    #[arg(long)]
+    pub grain: Option<String>,
+    /// Funnel ids (repeat or comma-separate).
+    #[arg(long, value_delimiter = ',')]
+    pub funnel: Vec<String>,
+    /// Department ids (sub-departments included).
+    #[arg(long, value_delimiter = ',')]
+    pub department: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub employee: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub source: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub deal_type: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub stage: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub utm_source: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub utm_medium: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub utm_campaign: Vec<String>,
+    /// Extra report parameters as KEY=VALUE (e.g. `set=won`, `sections=kpis`).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// `json`, `csv` or `xlsx`.
+    #[arg(long, default_value = "json")]
+    pub format: String,
+    /// The table to write (csv/xlsx; with json, just that part of the document).
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Write to this file instead of standard output (required for xlsx).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    /// The report's query parameters, as the API takes them.
+    pub fn pairs(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let mut p: Vec<(String, String)> = Vec::new();
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                p.push((k.to_string(), v));
+            }
+        };
+        put("from", self.from.map(|d| d.to_string()));
+        put("to", self.to.map(|d| d.to_string()));
+        put("month", self.month.clone());
+        put("compare", self.compare.clone());
+        put("grain", self.grain.clone());
+        for (k, list) in [
+            ("funnel", &self.funnel),
+            ("department", &self.department),
+            ("employee", &self.employee),
+            ("source", &self.source),
+            ("deal_type", &self.deal_type),
+            ("stage", &self.stage),
+            ("utm_source", &self.utm_source),
+            ("utm_medium", &self.utm_medium),
+            ("utm_campaign", &self.utm_campaign),
+        ] {
+            for v in list {
+                p.push((k.to_string(), v.clone()));
+            }
+        }
+        for kv in &self.params {
+            let (k, v) = kv.split_once('=').with_context(|| format!("--param `{kv}`: expected KEY=VALUE"))?;
+            p.push((k.to_string(), v.to_string()));
+        }
+        Ok(p)
+    }
 }
 
 #[derive(Args, Debug)]
@@ -62,6 +164,12 @@ pub struct DemoArgs {
     /// The emulated portal's "today" (default: the real date).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
+    /// Address of the web UI (overrides `server.listen`).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Data directory (overrides `data_dir`).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -157,6 +265,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(listen) = args.emulator_listen {
                 flags.push(("demo.emulator_listen", listen));
             }
+            if let Some(listen) = args.listen {
+                flags.push(("server.listen", listen));
+            }
+            if let Some(d) = args.data_dir {
+                flags.push(("data_dir", d.display().to_string()));
+            }
             let config = Config::load(cli.config.as_deref(), std::env::vars(), &flags)?;
             crate::demo::run(&config, args.today).await
         }
@@ -193,6 +307,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => Config::load(cli.config.as_deref(), std::env::vars(), &[])?.data_dir,
             };
             crate::sync::status(&dir, json)
+        }
+        Command::Serve { listen, data_dir } => {
+            let mut flags = Vec::new();
+            if let Some(l) = listen {
+                flags.push(("server.listen", l));
+            }
+            if let Some(d) = data_dir {
+                flags.push(("data_dir", d.display().to_string()));
+            }
+            let config = Config::load(cli.config.as_deref(), std::env::vars(), &flags)?;
+            crate::serve::serve(&config).await
+        }
+        Command::Report(args) => {
+            let mut flags = Vec::new();
+            if let Some(d) = &args.data_dir {
+                flags.push(("data_dir", d.display().to_string()));
+            }
+            let config = Config::load(cli.config.as_deref(), std::env::vars(), &flags)?;
+            crate::serve::report(&config, &args.name, args.pairs()?, &args.format, args.table.clone(), args.output.as_deref()).await
         }
         Command::Config => {
             let config = Config::load(cli.config.as_deref(), std::env::vars(), &[]).context("loading configuration")?;

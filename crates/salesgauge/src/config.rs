@@ -39,7 +39,23 @@ pub struct Config {
     pub portal: PortalConfig,
     pub bitrix24: Bitrix24Config,
     pub server: ServerConfig,
+    pub reports: ReportsConfig,
     pub demo: DemoConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportsConfig {
+    /// An open deal with no touch for longer than this is forgotten.
+    pub forgotten_deal_days: i64,
+    /// An open lead with no touch for longer than this is forgotten.
+    pub forgotten_lead_days: i64,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        ReportsConfig { forgotten_deal_days: 14, forgotten_lead_days: 3 }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -47,6 +63,8 @@ pub struct Config {
 pub struct PortalConfig {
     /// IANA zone for calendar boundaries.
     pub time_zone: String,
+    /// `https://PORTAL` for links into deals (default: the webhook's host).
+    pub url: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -93,6 +111,7 @@ impl Default for Config {
             portal: PortalConfig::default(),
             bitrix24: Bitrix24Config { rate_limit: "2/50".into(), ..Default::default() },
             server: ServerConfig::default(),
+            reports: ReportsConfig::default(),
             demo: DemoConfig::default(),
         }
     }
@@ -100,7 +119,7 @@ impl Default for Config {
 
 impl Default for PortalConfig {
     fn default() -> Self {
-        PortalConfig { time_zone: "Europe/Moscow".into() }
+        PortalConfig { time_zone: "Europe/Moscow".into(), url: String::new() }
     }
 }
 

@@ -1,6 +1,6 @@
 //! `salesgauge demo`: the whole product against built-in emulators: the emulated Bitrix24
-//! portal (live), a full sync into a store under the data directory, then continuous polling.
-//! The web UI joins in a later issue.
+//! portal (live), a full sync into a store under the data directory, events and continuous
+//! polling, and the web UI over the synced company.
 
 use std::time::Duration;
 
@@ -78,6 +78,12 @@ pub async fn run(config: &Config, today: Option<NaiveDate>) -> anyhow::Result<()
         }
     });
     tokio::spawn(sg_sync::events::intake::worker(queue, conn.client.clone(), conn.store.clone()));
+    let ui = crate::serve::bind(&config.server.listen).await?;
+    let ui_url = format!("http://{}/", ui.local_addr()?);
+    let mut ui_config = sync_config.clone();
+    ui_config.portal.url = format!("http://{}", emulator.addr);
+    crate::serve::start(&ui_config, conn.store.clone(), ui).await?;
+    println!("web UI: {ui_url}");
     eprintln!("events arrive at {handler}; the emulated company keeps working; polling every 10 s as a safety net; press Ctrl-C to stop");
     tokio::select! {
         r = crate::sync::run_forever(&conn, Duration::from_secs(10)) => r?,

@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod demo;
 mod emulate;
+mod serve;
 mod sync;
 
 use std::process::ExitCode;

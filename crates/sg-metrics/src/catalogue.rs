@@ -76,11 +76,12 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub fn sql(self) -> &'static str {
+    /// The aggregate over the rows matching `filter` (SQL condition), zero when none match.
+    pub fn sql(self, filter: &str) -> String {
         match self {
-            Measure::Count => "count(*)",
-            Measure::Amount => "coalesce(sum(f.amount_base), 0)",
-            Measure::CycleDays => "coalesce(sum(epoch(f.won_at) - epoch(d.created_at)), 0) / 86400.0",
+            Measure::Count => format!("count(*) FILTER (WHERE {filter})"),
+            Measure::Amount => format!("coalesce(sum(f.amount_base) FILTER (WHERE {filter}), 0)"),
+            Measure::CycleDays => format!("coalesce(sum(epoch(f.won_at) - epoch(d.created_at)) FILTER (WHERE {filter}), 0) / 86400.0"),
         }
     }
 }

@@ -86,7 +86,10 @@ pub struct DealList {
     pub page_size: u32,
 }
 
+/// Largest page a screen asks for.
 pub const MAX_PAGE_SIZE: u32 = 500;
+/// Largest list an export writes.
+pub const MAX_EXPORT_ROWS: u32 = 100_000;
 
 fn set_condition(ctx: &Context, q: &Query, set: DealSet) -> String {
     let (a, z) = ctx.utc_range(q.period);
@@ -116,8 +119,8 @@ fn list_where(ctx: &Context, q: &Query, l: &DealList) -> Result<String, MetricsE
 /// `(count query, page query)`. Page columns: id, title, created_at, assigned_by_id,
 /// category_id, stage_id, stage_semantic, amount, days, days_in_stage, last_touch_at.
 pub fn deal_list_sql(ctx: &Context, q: &Query, l: &DealList) -> Result<(String, String), MetricsError> {
-    if l.page_size == 0 || l.page_size > MAX_PAGE_SIZE {
-        return Err(MetricsError::BadInput(format!("page_size must be 1…{MAX_PAGE_SIZE}")));
+    if l.page_size == 0 || l.page_size > MAX_EXPORT_ROWS {
+        return Err(MetricsError::BadInput(format!("page_size must be 1…{MAX_EXPORT_ROWS}")));
     }
     let w = list_where(ctx, q, l)?;
     let from = "FROM deals d JOIN deal_facts f ON f.deal_id = d.id";
@@ -433,6 +436,49 @@ pub fn deal_rows(ctx: &Context, rows: &Rows) -> Result<Vec<DealRow>, MetricsErro
         })
         .collect()
 }
+
+/// Names and formulas of the lead figures for «Как считается».
+pub fn lead_doc(id: &str) -> (&'static str, &'static str, &'static str) {
+    match id {
+        "leads" => ("Лиды, создано", "Leads created", "count(leads with created_at ∈ P)"),
+        "leads_in_work" => ("Лиды в работе", "Leads in work", "leads created in P, open and past the first status"),
+        "leads_unprocessed" => ("Необработанные лиды", "Unprocessed leads", "leads created in P still in the first status"),
+        "leads_converted" => ("Сконвертированные лиды", "Converted leads", "leads created in P now in a success status"),
+        "leads_junk" => ("Некачественные лиды", "Junk leads", "leads created in P now in a failure status"),
+        _ => (
+            "Забытые лиды",
+            "Forgotten leads",
+            "open leads whose last touch (activity, status move, activity on the lead) is older than now − 3 days (setting)",
+        ),
+    }
+}
+
+/// Stage statistics for «Как считается»: id, RU, EN, formula, unit.
+pub const STAGE_DOCS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "stage_now_count",
+        "Сейчас в стадии, шт",
+        "In stage now",
+        "open deals of the scope (created in P, or all open) currently in the stage",
+        "count",
+    ),
+    ("stage_now_amount", "Сейчас в стадии, сумма", "In stage now, amount", "Σ amount of those deals", "money"),
+    ("stage_now_avg_days", "Дней в стадии сейчас", "Days in stage now", "mean(now − stage_entered_at) over those deals", "days"),
+    (
+        "stage_avg_days",
+        "Средняя длительность стадии",
+        "Average days in stage",
+        "mean duration of completed visits to the stage whose exit falls in P",
+        "days",
+    ),
+    (
+        "stage_reached_share",
+        "Дошли до стадии",
+        "Reached the stage",
+        "of the deals created in P, the share whose furthest non-lost stage (history or current) is this stage or a later one",
+        "percent",
+    ),
+];
 
 #[cfg(test)]
 mod tests {

@@ -107,12 +107,8 @@ impl Query {
     }
 }
 
-/// The `WHERE` conditions of filters and viewer on deals `d`.
-pub fn deal_conditions(ctx: &Context, filters: &Filters, viewer: &Viewer) -> String {
-    let mut c: Vec<String> = vec!["TRUE".into()];
-    if !filters.funnels.is_empty() {
-        c.push(in_ints("d.category_id", &filters.funnels));
-    }
+/// The employees the department/employee filters and the viewer leave (`None`: everyone).
+pub fn people(dir: &Directory, filters: &Filters, viewer: &Viewer) -> Option<BTreeSet<i64>> {
     let mut people: Option<BTreeSet<i64>> = None;
     let mut narrow = |set: BTreeSet<i64>| {
         people = Some(match people.take() {
@@ -121,15 +117,24 @@ pub fn deal_conditions(ctx: &Context, filters: &Filters, viewer: &Viewer) -> Str
         })
     };
     if !filters.departments.is_empty() {
-        narrow(ctx.dir.members(&filters.departments));
+        narrow(dir.members(&filters.departments));
     }
     if !filters.employees.is_empty() {
         narrow(filters.employees.iter().copied().collect());
     }
-    if let Some(allowed) = viewer.allowed(ctx.dir) {
+    if let Some(allowed) = viewer.allowed(dir) {
         narrow(allowed);
     }
-    if let Some(p) = people {
+    people
+}
+
+/// The `WHERE` conditions of filters and viewer on deals `d`.
+pub fn deal_conditions(ctx: &Context, filters: &Filters, viewer: &Viewer) -> String {
+    let mut c: Vec<String> = vec!["TRUE".into()];
+    if !filters.funnels.is_empty() {
+        c.push(in_ints("d.category_id", &filters.funnels));
+    }
+    if let Some(p) = people(ctx.dir, filters, viewer) {
         c.push(in_ints("d.assigned_by_id", &p.into_iter().collect::<Vec<_>>()));
     }
     for (col, values) in [
@@ -206,9 +211,8 @@ pub fn aggregate_sql(ctx: &Context, q: &Query, components: &[Component], group: 
     for (i, p) in q.periods().into_iter().enumerate() {
         let range = ctx.utc_range(p);
         for comp in components {
-            let measure = comp.measure.sql();
             let filter = cohort_filter(ctx, comp.cohort, Some(range));
-            cols.push(format!("{measure} FILTER (WHERE {filter}) AS {}_{i}", comp.alias()));
+            cols.push(format!("{} AS {}_{i}", comp.measure.sql(&filter), comp.alias()));
         }
     }
     let group_sql = if group.is_some() { " GROUP BY 1" } else { "" };
@@ -305,7 +309,7 @@ pub fn series_sql(ctx: &Context, q: &Query, basis: Basis, components: &[Componen
             let mut cols = vec![format!("{i} AS which"), format!("{bucket} AS bucket"), format!("{repeat} AS repeat")];
             for comp in components {
                 debug_assert_eq!(comp.cohort.basis(), Some(basis));
-                cols.push(format!("{} FILTER (WHERE {}) AS {}", comp.measure.sql(), cohort_filter(ctx, comp.cohort, None), comp.alias()));
+                cols.push(format!("{} AS {}", comp.measure.sql(&cohort_filter(ctx, comp.cohort, None)), comp.alias()));
             }
             format!(
                 "SELECT {} {} WHERE {} AND {col} >= {} AND {col} < {} GROUP BY 1, 2, 3",
@@ -386,8 +390,8 @@ pub fn plan_fact_sql(ctx: &Context, q: &Query) -> String {
                 {count} AS won_count, {amount} AS won_amount {from}
          WHERE {cond} AND {won} AND f.won_at >= {a} AND f.won_at < {z} GROUP BY 1, 2, 3",
         local = ctx.zone.local_sql("f.won_at", a, z),
-        count = Measure::Count.sql(),
-        amount = Measure::Amount.sql(),
+        count = Measure::Count.sql("TRUE"),
+        amount = Measure::Amount.sql("TRUE"),
         from = deal_from(ctx, None),
         cond = deal_conditions(ctx, &q.filters, &q.viewer),
         won = Cohort::Won.condition(),

@@ -1,1 +1,183 @@
-//! server
+//! The HTTP API (axum) and the embedded web UI.
+//!
+//! Every handler builds a [`Snapshot`] (a read connection, the directories, the data
+//! snapshot's "now", the calendar), compiles its queries with `sg-metrics`, runs them
+//! through `sg-store` on a blocking thread and answers JSON (or a spreadsheet). Errors use
+//! one envelope (`error::ApiError`).
+
+pub mod error;
+pub mod params;
+
+mod deals;
+mod export;
+mod meta;
+mod planfact;
+mod plans;
+mod sales;
+mod web;
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::routing::{get, post, put};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use sg_metrics::calendar::Calendar;
+use sg_metrics::directory::{self, Directory};
+use sg_metrics::query::Context;
+use sg_metrics::zone::Zone;
+use sg_store::{Reader, Store};
+
+pub use error::{ApiError, ApiResult};
+pub use export::{render, report};
+pub use plans::roll_forward;
+
+/// Settings the API needs (from the binary's config).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub zone: chrono_tz::Tz,
+    /// `https://PORTAL` for links into deals (no trailing slash).
+    pub portal_url: String,
+    pub forgotten_deal_days: i64,
+    pub forgotten_lead_days: i64,
+    /// Who edits plans until accounts exist.
+    pub actor: String,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            zone: chrono_tz::Europe::Moscow,
+            portal_url: String::new(),
+            forgotten_deal_days: 14,
+            forgotten_lead_days: 3,
+            actor: "admin".into(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The writer (plans, calendar) — shared with the sync in `salesgauge demo`.
+    store: Arc<tokio::sync::Mutex<Store>>,
+    /// A connection to clone read connections from.
+    reader: Mutex<Reader>,
+    zone: Zone,
+    settings: Settings,
+}
+
+impl AppState {
+    pub fn new(store: Arc<tokio::sync::Mutex<Store>>, reader: Reader, settings: Settings) -> AppState {
+        AppState { inner: Arc::new(Inner { store, reader: Mutex::new(reader), zone: Zone::new(settings.zone), settings }) }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn store(&self) -> &Arc<tokio::sync::Mutex<Store>> {
+        &self.inner.store
+    }
+
+    fn reader(&self) -> ApiResult<Reader> {
+        let base = self.inner.reader.lock().map_err(|_| ApiError::internal("internal_error", "reader lock poisoned"))?;
+        Ok(base.try_clone()?)
+    }
+
+    /// Build a snapshot on a blocking thread and run `f` with it there.
+    pub async fn with_snapshot<T: Send + 'static>(&self, f: impl FnOnce(&Snapshot) -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let snap = Snapshot::load(&state)?;
+            f(&snap)
+        })
+        .await?
+    }
+}
+
+/// What one request reads: a connection, the directories, "now", the calendar.
+pub struct Snapshot {
+    pub reader: Reader,
+    pub dir: Directory,
+    /// The data snapshot's time: the last successful sync (wall clock when never synced).
+    pub now: NaiveDateTime,
+    /// Our wall clock (unix seconds) at the last successful sync, for freshness.
+    pub last_sync: Option<i64>,
+    pub calendar: Calendar,
+    state: AppState,
+}
+
+impl Snapshot {
+    fn load(state: &AppState) -> ApiResult<Snapshot> {
+        let reader = state.reader()?;
+        let sets = directory::LOAD_SQL.iter().map(|sql| reader.rows(sql)).collect::<Result<Vec<_>, _>>()?;
+        let dir = Directory::from_rows(&sets)?;
+        let data_time = reader.rows("SELECT max(last_success_at) FROM sync_status")?.rows.first().and_then(|r| r[0].int());
+        let now = data_time.and_then(|t| DateTime::from_timestamp(t, 0)).unwrap_or_else(Utc::now).naive_utc();
+        let wall = format!("SELECT CAST(value AS BIGINT) FROM meta WHERE key = '{}'", sg_store::LAST_SYNC_WALL);
+        let last_sync = reader.rows(&wall)?.rows.first().and_then(|r| r[0].int());
+        let mut calendar = Calendar::russian(2023..=2028);
+        for r in reader.rows("SELECT day, working FROM calendar_days ORDER BY day")?.rows {
+            if let (Some(d), Some(w)) = (r[0].date(), r[1].bool()) {
+                calendar.set(d, w);
+            }
+        }
+        Ok(Snapshot { reader, dir, now, last_sync, calendar, state: state.clone() })
+    }
+
+    pub fn ctx(&self) -> Context<'_> {
+        let s = &self.state.inner.settings;
+        Context {
+            dir: &self.dir,
+            zone: &self.state.inner.zone,
+            now: self.now,
+            forgotten_deal_days: s.forgotten_deal_days,
+            forgotten_lead_days: s.forgotten_lead_days,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.state.inner.settings
+    }
+
+    pub fn rows(&self, sql: &str) -> ApiResult<sg_metrics::cell::Rows> {
+        Ok(self.reader.rows(sql)?)
+    }
+}
+
+/// Until accounts and roles arrive every viewer is an administrator; this is where the
+/// request's viewer will be decided.
+pub fn viewer() -> sg_metrics::query::Viewer {
+    sg_metrics::query::Viewer::Admin
+}
+
+/// The whole API and the web UI.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/status", get(meta::status))
+        .route("/api/v1/meta", get(meta::meta))
+        .route("/api/v1/metrics", get(meta::catalogue))
+        .route("/api/v1/calendar", get(meta::calendar))
+        .route("/api/v1/calendar/{day}", put(meta::set_calendar_day))
+        .route("/api/v1/reports/sales-dynamics", get(sales::handler))
+        .route("/api/v1/reports/plan-fact", get(planfact::handler))
+        .route("/api/v1/reports/{name}/export", get(export::handler))
+        .route("/api/v1/deals", get(deals::handler))
+        .route("/api/v1/plans", get(plans::grid).put(plans::save))
+        .route("/api/v1/plans/copy", post(plans::copy))
+        .route("/api/v1/plans/fill-year", post(plans::fill_year))
+        .route("/api/v1/plans/import", post(plans::import))
+        .route("/api/v1/plans/export", get(plans::export))
+        .route("/api/v1/plans/audit", get(plans::audit))
+        .route("/api/v1/{*rest}", get(meta::unknown))
+        .fallback(get(web::asset))
+        .with_state(state)
+}
+
+/// Seconds since the last sync, for freshness.
+pub fn lag_seconds(now_unix: i64, last: Option<i64>) -> Option<i64> {
+    last.map(|t| (now_unix - t).max(0))
+}

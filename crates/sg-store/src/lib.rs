@@ -85,6 +85,9 @@ pub struct EntityStatus {
     pub phase: Option<String>,
 }
 
+/// Meta key: our wall clock (unix seconds) at the last successful entity sync.
+pub const LAST_SYNC_WALL: &str = "last_sync_wall";
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -288,7 +291,9 @@ impl Store {
 
     pub fn record_success(&mut self, entity: &str, at: i64, rows: i64) -> Result<()> {
         let error: (Option<String>, Option<i64>) = (None, None);
-        self.write_status(entity, Some(at), error, rows)
+        self.write_status(entity, Some(at), error, rows)?;
+        // `at` is the portal's clock (the data's "now"); freshness needs our own clock.
+        self.set_meta(LAST_SYNC_WALL, &unix_now().to_string())
     }
 
     pub fn record_error(&mut self, entity: &str, at: i64, error: &str) -> Result<()> {

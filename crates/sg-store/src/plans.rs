@@ -1,7 +1,7 @@
 //! Plan rows, their audit log, and calendar edits.
 
 use chrono::NaiveDate;
-use duckdb::params;
+use duckdb::{Connection, params};
 use rust_decimal::Decimal;
 use sg_metrics::period::Month;
 use sg_metrics::plan::PlanRow;
@@ -35,36 +35,7 @@ type Key = (Month, i64, Option<i64>);
 impl Store {
     /// Plan rows of the months `[from, to]`.
     pub fn plans(&self, from: Month, to: Month) -> Result<Vec<PlanRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT month, user_id, funnel_id, plan_count, CAST(plan_amount AS VARCHAR), CAST(bonus_pct AS VARCHAR), needs_review
-             FROM plans WHERE month >= ? AND month <= ? ORDER BY month, user_id, funnel_id NULLS FIRST",
-        )?;
-        let rows = stmt.query_map(params![from.to_string(), to.to_string()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, bool>(6)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for r in rows {
-            let (month, user_id, funnel_id, plan_count, amount, bonus, needs_review) = r?;
-            let bad = |what: &str| StoreError::Corrupt(format!("plans row {month}/{user_id}: {what}"));
-            out.push(PlanRow {
-                month: month.parse().map_err(|_| bad("month"))?,
-                user_id,
-                funnel_id,
-                plan_count,
-                plan_amount: amount.parse().map_err(|_| bad("plan_amount"))?,
-                bonus_pct: bonus.parse().map_err(|_| bad("bonus_pct"))?,
-                needs_review,
-            });
-        }
-        Ok(out)
+        read_plans(&self.conn, from, to)
     }
 
     /// Upsert plan rows and delete keys, all in one transaction, recording every changed
@@ -134,8 +105,8 @@ impl Store {
     /// The latest audit entries, newest first.
     pub fn plan_audit(&self, limit: usize) -> Result<Vec<AuditEntry>> {
         let mut stmt = self.conn.prepare(
-            "SELECT at, actor, source, month, user_id, funnel_id, field, old_value, new_value FROM plan_audit
-             ORDER BY at DESC, rowid DESC LIMIT ?",
+            "SELECT changed_at, actor, source, month, user_id, funnel_id, field, old_value, new_value FROM plan_audit
+             ORDER BY changed_at DESC, rowid DESC LIMIT ?",
         )?;
         let rows = stmt.query_map(params![limit as i64], |r| {
             Ok(AuditEntry {
@@ -171,6 +142,47 @@ impl Store {
         tx.execute("INSERT INTO calendar_days VALUES (CAST(? AS DATE), ?, ?, ?)", params![day.to_string(), working, unix_now(), actor])?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+/// Plan rows of the months `[from, to]` through any connection.
+pub(crate) fn read_plans(conn: &Connection, from: Month, to: Month) -> Result<Vec<PlanRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT month, user_id, funnel_id, plan_count, CAST(plan_amount AS VARCHAR), CAST(bonus_pct AS VARCHAR), needs_review
+         FROM plans WHERE month >= ? AND month <= ? ORDER BY month, user_id, funnel_id NULLS FIRST",
+    )?;
+    let rows = stmt.query_map(params![from.to_string(), to.to_string()], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, Option<i64>>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, bool>(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (month, user_id, funnel_id, plan_count, amount, bonus, needs_review) = r?;
+        let bad = |what: &str| StoreError::Corrupt(format!("plans row {month}/{user_id}: {what}"));
+        out.push(PlanRow {
+            month: month.parse().map_err(|_| bad("month"))?,
+            user_id,
+            funnel_id,
+            plan_count,
+            plan_amount: amount.parse().map_err(|_| bad("plan_amount"))?,
+            bonus_pct: bonus.parse().map_err(|_| bad("bonus_pct"))?,
+            needs_review,
+        });
+    }
+    Ok(out)
+}
+
+impl crate::Reader {
+    /// Plan rows of the months `[from, to]`.
+    pub fn plans(&self, from: Month, to: Month) -> Result<Vec<PlanRow>> {
+        read_plans(&self.conn, from, to)
     }
 }
 

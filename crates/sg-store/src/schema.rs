@@ -264,7 +264,7 @@ pub fn migrations() -> Vec<(u32, String)> {
         "CREATE TABLE plans (month VARCHAR, user_id INTEGER, funnel_id INTEGER, plan_count BIGINT, plan_amount DECIMAL(18,2),
             bonus_pct DECIMAL(9,3), needs_review BOOLEAN, updated_at BIGINT, updated_by VARCHAR)",
         // Every change of a plan cell: who, when, from where, old → new.
-        "CREATE TABLE plan_audit (at BIGINT, actor VARCHAR, source VARCHAR, month VARCHAR, user_id INTEGER, funnel_id INTEGER,
+        "CREATE TABLE plan_audit (changed_at BIGINT, actor VARCHAR, source VARCHAR, month VARCHAR, user_id INTEGER, funnel_id INTEGER,
             field VARCHAR, old_value VARCHAR, new_value VARCHAR)",
         // Edits of the working-day calendar (over the built-in production calendar).
         "CREATE TABLE calendar_days (day DATE, working BOOLEAN, updated_at BIGINT, updated_by VARCHAR)",
