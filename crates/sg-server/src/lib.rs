@@ -181,3 +181,8 @@ pub fn router(state: AppState) -> Router {
 pub fn lag_seconds(now_unix: i64, last: Option<i64>) -> Option<i64> {
     last.map(|t| (now_unix - t).max(0))
 }
+
+/// Serve the API and UI on `listener` until the task is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}
