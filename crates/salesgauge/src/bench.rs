@@ -133,3 +133,137 @@ pub async fn sync(deals: u32, rate_limit: &str) -> anyhow::Result<()> {
     emulator.stop().await;
     Ok(())
 }
+
+fn rss_now_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// The report budget of design.md: p95 per endpoint, milliseconds.
+const REPORT_P95_CEILING_MS: f64 = 100.0;
+/// The API may add this much over the raw DuckDB time of the same queries.
+const API_OVERHEAD_CEILING: f64 = 1.5;
+
+/// Report endpoints at a size: the emulator's company synced over HTTP (no limits), grown
+/// `scale` times in the store, served over HTTP; every endpoint's p50/p95 beside the raw
+/// DuckDB time of exactly the queries it ran.
+pub async fn reports(deals: u32, scale: u32, requests: usize) -> anyhow::Result<()> {
+    use sg_emulator::{Emulator, EmulatorConfig};
+    eprintln!("generating {deals} deals and syncing them (no limits)…");
+    let emulator = Emulator::start(EmulatorConfig::for_tests(deals)).await?;
+    let dir = tempfile::tempdir()?;
+    let mut store = sg_store::Store::open(&dir.path().join("bench.duckdb"))?;
+    let client = sg_bitrix24::Client::new(
+        sg_bitrix24::Auth::Webhook(emulator.webhook_url()),
+        sg_bitrix24::ClientConfig { rate: 100_000.0, burst: 100_000.0, ..Default::default() },
+        None,
+    )?;
+    let t0 = Instant::now();
+    let report = sg_sync::run_pass(&client, &mut store, &sg_sync::Options::default(), &sg_sync::NoProgress).await?;
+    if !report.errors().is_empty() {
+        anyhow::bail!("sync failed: {:?}", report.errors());
+    }
+    eprintln!("synced in {:.0} s; growing ×{scale}…", t0.elapsed().as_secs_f64());
+    emulator.stop().await;
+    store.replicate_for_bench(scale)?;
+    let count = |t: &str| store.query_text(&format!("SELECT CAST(count(*) AS VARCHAR) FROM {t}")).map(|r| r[0][0].clone().unwrap_or_default());
+    let (n_deals, n_acts) = (count("deals")?, count("activities")?);
+    // A plan for every seller for the year, so plan-fact has work to do.
+    let sellers = store.query_text("SELECT CAST(id AS VARCHAR) FROM users WHERE active")?;
+    let mut plans = Vec::new();
+    for m in 1..=12 {
+        for s in &sellers {
+            plans.push(sg_metrics::plan::PlanRow {
+                month: sg_metrics::period::Month::new(2026, m).expect("valid"),
+                user_id: s[0].as_deref().unwrap_or("0").parse()?,
+                funnel_id: None,
+                plan_count: 10,
+                plan_amount: rust_decimal::Decimal::from(5_000_000),
+                bonus_pct: rust_decimal::Decimal::from(3),
+                needs_review: false,
+            });
+        }
+    }
+    store.write_plans(&plans, &[], &sg_store::PlanEdit { actor: "bench", source: "bench" })?;
+    let raw = store.reader()?;
+    let reader = store.reader()?;
+    let state = sg_server::AppState::with_query_log(std::sync::Arc::new(tokio::sync::Mutex::new(store)), reader, sg_server::Settings::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(sg_server::serve(listener, state.clone()));
+    let http = reqwest::Client::new();
+    println!("reports_deals={n_deals}");
+    println!("reports_activities={n_acts}");
+    println!("reports_requests_per_endpoint={requests}");
+    println!("reports_p95_ceiling_ms={REPORT_P95_CEILING_MS}");
+    println!("reports_overhead_ceiling={API_OVERHEAD_CEILING}");
+    let p = "from=2026-10-01&to=2026-10-31";
+    let year = "from=2026-01-01&to=2026-11-20";
+    let endpoints: Vec<(&str, String)> = vec![
+        ("plan_fact", "reports/plan-fact?month=2026-11".into()),
+        ("dyn_kpis_employees", format!("reports/sales-dynamics?sections=kpis,employees&{p}")),
+        ("dyn_series_week", format!("reports/sales-dynamics?sections=series&grain=week&{year}")),
+        ("dyn_quarters", format!("reports/sales-dynamics?sections=quarters&{p}")),
+        ("dyn_stages", format!("reports/sales-dynamics?sections=stages&{p}")),
+        ("dyn_leads", format!("reports/sales-dynamics?sections=leads&{p}")),
+        ("dyn_cycle", format!("reports/sales-dynamics?sections=cycle&{p}")),
+        ("dyn_all", format!("reports/sales-dynamics?{p}")),
+        ("deals_page", format!("deals?set=created&sort=days&{year}")),
+        ("deals_forgotten", "deals?set=forgotten&sort=amount".into()),
+        ("plan_grid", "plans?month=2026-11".into()),
+    ];
+    let mut worst_p95: f64 = 0.0;
+    let mut worst_overhead: f64 = 0.0;
+    for (name, path) in endpoints {
+        let url = format!("{base}/api/v1/{path}");
+        for _ in 0..3 {
+            let r = http.get(&url).send().await?;
+            anyhow::ensure!(r.status().is_success(), "{name}: HTTP {} {}", r.status(), r.text().await.unwrap_or_default());
+            r.bytes().await?;
+        }
+        state.take_query_log();
+        http.get(&url).send().await?.bytes().await?;
+        let queries = state.take_query_log();
+        let mut api = Vec::with_capacity(requests);
+        for _ in 0..requests {
+            let t = Instant::now();
+            http.get(&url).send().await?.bytes().await?;
+            api.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let mut direct = Vec::with_capacity(requests);
+        for _ in 0..requests {
+            let t = Instant::now();
+            for q in &queries {
+                raw.rows(q)?;
+            }
+            direct.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        api.sort_by(f64::total_cmp);
+        direct.sort_by(f64::total_cmp);
+        let (p50, p95, r50, r95) = (percentile(&api, 0.5), percentile(&api, 0.95), percentile(&direct, 0.5), percentile(&direct, 0.95));
+        worst_p95 = worst_p95.max(p95);
+        worst_overhead = worst_overhead.max(p50 / r50);
+        println!(
+            "report_{name}: queries={} p50_ms={p50:.1} p95_ms={p95:.1} raw_p50_ms={r50:.1} raw_p95_ms={r95:.1} overhead_ratio={:.2} p95_budget_ratio={:.2}",
+            queries.len(),
+            p50 / r50,
+            p95 / REPORT_P95_CEILING_MS
+        );
+    }
+    println!("reports_worst_p95_ms={worst_p95:.1}");
+    println!("reports_worst_p95_budget_ratio={:.2}", worst_p95 / REPORT_P95_CEILING_MS);
+    println!("reports_worst_overhead_ratio={worst_overhead:.2}");
+    println!("reports_rss_now_mib={:.0}", rss_now_mib().unwrap_or(0.0));
+    println!("reports_rss_peak_mib={:.0} (includes generating and syncing the company in this process)", peak_rss_mib().unwrap_or(0.0));
+    Ok(())
+}

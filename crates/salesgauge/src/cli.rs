@@ -250,6 +250,18 @@ pub enum BenchCommand {
         #[arg(long, default_value = "2/50")]
         rate_limit: String,
     },
+    /// Report endpoints' p50/p95 at a size, beside the raw DuckDB time of the same queries.
+    Reports {
+        /// Deals generated and synced.
+        #[arg(long, default_value_t = 100_000)]
+        deals: u32,
+        /// Grow the synced store this many times (10 × 100k = 1M deals).
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+        /// Timed requests per endpoint.
+        #[arg(long, default_value_t = 40)]
+        requests: usize,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -277,6 +289,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Emulate { system: EmulateCommand::Bitrix24(args) } => crate::emulate::bitrix24(args).await,
         Command::Bench { bench: BenchCommand::Generate { deals, seed } } => crate::bench::generate(deals, seed),
         Command::Bench { bench: BenchCommand::Sync { deals, rate_limit } } => crate::bench::sync(deals, &rate_limit).await,
+        Command::Bench { bench: BenchCommand::Reports { deals, scale, requests } } => crate::bench::reports(deals, scale, requests).await,
         Command::Sync(args) => {
             let mut flags = Vec::new();
             if let Some(w) = args.webhook {

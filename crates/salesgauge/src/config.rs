@@ -50,11 +50,13 @@ pub struct ReportsConfig {
     pub forgotten_deal_days: i64,
     /// An open lead with no touch for longer than this is forgotten.
     pub forgotten_lead_days: i64,
+    /// What the plan's fact is: `won_deals` (shipments arrive with the 1C integration).
+    pub fact_basis: String,
 }
 
 impl Default for ReportsConfig {
     fn default() -> Self {
-        ReportsConfig { forgotten_deal_days: 14, forgotten_lead_days: 3 }
+        ReportsConfig { forgotten_deal_days: 14, forgotten_lead_days: 3, fact_basis: "won_deals".into() }
     }
 }
 

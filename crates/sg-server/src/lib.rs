@@ -67,11 +67,32 @@ struct Inner {
     reader: Mutex<Reader>,
     zone: Zone,
     settings: Settings,
+    /// Every SQL statement run for reports, when benchmarking.
+    query_log: Option<Mutex<Vec<String>>>,
 }
 
 impl AppState {
     pub fn new(store: Arc<tokio::sync::Mutex<Store>>, reader: Reader, settings: Settings) -> AppState {
-        AppState { inner: Arc::new(Inner { store, reader: Mutex::new(reader), zone: Zone::new(settings.zone), settings }) }
+        AppState { inner: Arc::new(Inner { store, reader: Mutex::new(reader), zone: Zone::new(settings.zone), settings, query_log: None }) }
+    }
+
+    /// The same, recording every report query (for benchmarks that time the raw SQL).
+    pub fn with_query_log(store: Arc<tokio::sync::Mutex<Store>>, reader: Reader, settings: Settings) -> AppState {
+        let zone = Zone::new(settings.zone);
+        AppState { inner: Arc::new(Inner { store, reader: Mutex::new(reader), zone, settings, query_log: Some(Mutex::new(Vec::new())) }) }
+    }
+
+    /// The queries recorded since the last call (empty without a log).
+    pub fn take_query_log(&self) -> Vec<String> {
+        self.inner.query_log.as_ref().and_then(|l| l.lock().ok().map(|mut v| std::mem::take(&mut *v))).unwrap_or_default()
+    }
+
+    fn log(&self, sql: &str) {
+        if let Some(l) = &self.inner.query_log
+            && let Ok(mut v) = l.lock()
+        {
+            v.push(sql.to_string());
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -113,14 +134,18 @@ pub struct Snapshot {
 impl Snapshot {
     fn load(state: &AppState) -> ApiResult<Snapshot> {
         let reader = state.reader()?;
-        let sets = directory::LOAD_SQL.iter().map(|sql| reader.rows(sql)).collect::<Result<Vec<_>, _>>()?;
+        let run = |sql: &str| {
+            state.log(sql);
+            reader.rows(sql)
+        };
+        let sets = directory::LOAD_SQL.iter().map(|sql| run(sql)).collect::<Result<Vec<_>, _>>()?;
         let dir = Directory::from_rows(&sets)?;
-        let data_time = reader.rows("SELECT max(last_success_at) FROM sync_status")?.rows.first().and_then(|r| r[0].int());
+        let data_time = run("SELECT max(last_success_at) FROM sync_status")?.rows.first().and_then(|r| r[0].int());
         let now = data_time.and_then(|t| DateTime::from_timestamp(t, 0)).unwrap_or_else(Utc::now).naive_utc();
         let wall = format!("SELECT CAST(value AS BIGINT) FROM meta WHERE key = '{}'", sg_store::LAST_SYNC_WALL);
-        let last_sync = reader.rows(&wall)?.rows.first().and_then(|r| r[0].int());
+        let last_sync = run(&wall)?.rows.first().and_then(|r| r[0].int());
         let mut calendar = Calendar::russian(2023..=2028);
-        for r in reader.rows("SELECT day, working FROM calendar_days ORDER BY day")?.rows {
+        for r in run("SELECT day, working FROM calendar_days ORDER BY day")?.rows {
             if let (Some(d), Some(w)) = (r[0].date(), r[1].bool()) {
                 calendar.set(d, w);
             }
@@ -144,6 +169,7 @@ impl Snapshot {
     }
 
     pub fn rows(&self, sql: &str) -> ApiResult<sg_metrics::cell::Rows> {
+        self.state.log(sql);
         Ok(self.reader.rows(sql)?)
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod plans;
 pub mod read;
+mod scale;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
