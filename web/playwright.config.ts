@@ -42,6 +42,6 @@ export default defineConfig({
     reuseExistingServer: false,
     stdout: 'ignore',
     stderr: 'pipe',
-    env: { SALESGAUGE_BITRIX24__RATE_LIMIT: '100/1000', SALESGAUGE_DEMO__EVENTS_LISTEN: '127.0.0.1:0', RUST_LOG: 'warn' },
+    env: { SALESGAUGE_BITRIX24__RATE_LIMIT: '100/1000', SALESGAUGE_DEMO__EVENTS_LISTEN: '127.0.0.1:0', SALESGAUGE_LOG: 'warn' },
   },
 })

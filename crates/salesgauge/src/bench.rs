@@ -176,7 +176,8 @@ pub async fn reports(deals: u32, scale: u32, requests: usize) -> anyhow::Result<
     eprintln!("synced in {:.0} s; growing ×{scale}…", t0.elapsed().as_secs_f64());
     emulator.stop().await;
     store.replicate_for_bench(scale)?;
-    let count = |t: &str| store.query_text(&format!("SELECT CAST(count(*) AS VARCHAR) FROM {t}")).map(|r| r[0][0].clone().unwrap_or_default());
+    let count =
+        |t: &str| store.query_text(&format!("SELECT CAST(count(*) AS VARCHAR) FROM {t}")).map(|r| r[0][0].clone().unwrap_or_default());
     let (n_deals, n_acts) = (count("deals")?, count("activities")?);
     // A plan for every seller for the year, so plan-fact has work to do.
     let sellers = store.query_text("SELECT CAST(id AS VARCHAR) FROM users WHERE active")?;
@@ -197,7 +198,8 @@ pub async fn reports(deals: u32, scale: u32, requests: usize) -> anyhow::Result<
     store.write_plans(&plans, &[], &sg_store::PlanEdit { actor: "bench", source: "bench" })?;
     let raw = store.reader()?;
     let reader = store.reader()?;
-    let state = sg_server::AppState::with_query_log(std::sync::Arc::new(tokio::sync::Mutex::new(store)), reader, sg_server::Settings::default());
+    let state =
+        sg_server::AppState::with_query_log(std::sync::Arc::new(tokio::sync::Mutex::new(store)), reader, sg_server::Settings::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(sg_server::serve(listener, state.clone()));
@@ -265,5 +267,31 @@ pub async fn reports(deals: u32, scale: u32, requests: usize) -> anyhow::Result<
     println!("reports_worst_overhead_ratio={worst_overhead:.2}");
     println!("reports_rss_now_mib={:.0}", rss_now_mib().unwrap_or(0.0));
     println!("reports_rss_peak_mib={:.0} (includes generating and syncing the company in this process)", peak_rss_mib().unwrap_or(0.0));
+    Ok(())
+}
+
+/// Time each statement of a JSON list (best of 5), or print DuckDB's profile of each.
+pub fn sql(data_dir: &std::path::Path, file: &std::path::Path, explain: bool) -> anyhow::Result<()> {
+    let stmts: Vec<String> = serde_json::from_str(&std::fs::read_to_string(file)?)?;
+    let store = sg_store::Store::open_read_only(&crate::sync::store_path(data_dir))?;
+    let reader = store.reader()?;
+    for s in &stmts {
+        if explain {
+            for r in reader.rows(&format!("EXPLAIN ANALYZE {s}"))?.rows {
+                for c in r {
+                    println!("{}", c.text().unwrap_or_default());
+                }
+            }
+            continue;
+        }
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let t = Instant::now();
+            reader.rows(s)?;
+            best = best.min(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let head: String = s.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
+        println!("{best:8.1} ms  {head}");
+    }
     Ok(())
 }

@@ -250,6 +250,16 @@ pub enum BenchCommand {
         #[arg(long, default_value = "2/50")]
         rate_limit: String,
     },
+    /// Time SQL statements (a JSON list in FILE) against a store, optionally with DuckDB's
+    /// profile: for tuning report queries.
+    Sql {
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        explain: bool,
+    },
     /// Report endpoints' p50/p95 at a size, beside the raw DuckDB time of the same queries.
     Reports {
         /// Deals generated and synced.
@@ -290,6 +300,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench { bench: BenchCommand::Generate { deals, seed } } => crate::bench::generate(deals, seed),
         Command::Bench { bench: BenchCommand::Sync { deals, rate_limit } } => crate::bench::sync(deals, &rate_limit).await,
         Command::Bench { bench: BenchCommand::Reports { deals, scale, requests } } => crate::bench::reports(deals, scale, requests).await,
+        Command::Bench { bench: BenchCommand::Sql { data_dir, file, explain } } => crate::bench::sql(&data_dir, &file, explain),
         Command::Sync(args) => {
             let mut flags = Vec::new();
             if let Some(w) = args.webhook {

@@ -154,7 +154,8 @@ impl Config {
         }
         for (key, value) in env {
             let Some(rest) = key.strip_prefix(ENV_PREFIX) else { continue };
-            if rest.is_empty() {
+            // SALESGAUGE_LOG is the log filter, not a setting.
+            if rest.is_empty() || rest == "LOG" {
                 continue;
             }
             let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();

@@ -21,7 +21,9 @@ pub fn settings(config: &Config) -> anyhow::Result<Settings> {
     };
     match config.reports.fact_basis.as_str() {
         "won_deals" => {}
-        "shipments" => anyhow::bail!("reports.fact_basis = \"shipments\" needs the 1C integration, which is not there yet; use \"won_deals\""),
+        "shipments" => {
+            anyhow::bail!("reports.fact_basis = \"shipments\" needs the 1C integration, which is not there yet; use \"won_deals\"")
+        }
         other => anyhow::bail!("reports.fact_basis: `{other}` is not one of won_deals, shipments"),
     }
     if config.reports.forgotten_deal_days < 1 || config.reports.forgotten_lead_days < 1 {

@@ -122,7 +122,10 @@ async fn report_command_answers_with_metric_ids_and_real_spreadsheets() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let d = data.to_str().unwrap();
-    let out = salesgauge().args(["sync", "--full", "--webhook", &e.webhook_url(), "--data-dir", d, "--rate-limit", "1000/1000"]).output().unwrap();
+    let out = salesgauge()
+        .args(["sync", "--full", "--webhook", &e.webhook_url(), "--data-dir", d, "--rate-limit", "1000/1000"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let dump = dir.path().join("dump");
     reqwest::Client::new().post(format!("http://{}/_emulator/dump", e.addr)).json(&json!({"dir": dump})).send().await.unwrap();
@@ -141,19 +144,46 @@ async fn report_command_answers_with_metric_ids_and_real_spreadsheets() {
     }
 
     let out = salesgauge()
-        .args(["report", "sales-dynamics", "--data-dir", d, "--from", "2026-10-01", "--to", "2026-10-31", "--format", "csv", "--table", "employees"])
+        .args([
+            "report",
+            "sales-dynamics",
+            "--data-dir",
+            d,
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-10-31",
+            "--format",
+            "csv",
+            "--table",
+            "employees",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let csv = String::from_utf8(out.stdout).unwrap();
     let header = csv.lines().next().unwrap();
-    assert!(header.starts_with("Название,Успешные сделки") && header.contains("Выручка (успешные)"), "{header}");
+    // Headers with commas are quoted (RFC 4180); employee names have none.
+    assert!(header.starts_with("Название,\"Успешные сделки, шт\",Выручка (успешные),"), "{header}");
     let won_sum: f64 = csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap_or(0.0)).sum();
     assert_eq!(won_sum as usize, want, "the per-employee CSV adds up to the total");
 
     let xlsx = dir.path().join("plan.xlsx");
     let out = salesgauge()
-        .args(["report", "plan-fact", "--data-dir", d, "--month", "2026-10", "--format", "xlsx", "--table", "by_month", "--output", xlsx.to_str().unwrap()])
+        .args([
+            "report",
+            "plan-fact",
+            "--data-dir",
+            d,
+            "--month",
+            "2026-10",
+            "--format",
+            "xlsx",
+            "--table",
+            "by_month",
+            "--output",
+            xlsx.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -35,8 +35,8 @@ impl Basis {
     pub fn column(self) -> &'static str {
         match self {
             Basis::Created => "d.created_at",
-            Basis::Won => "f.won_at",
-            Basis::Lost => "f.lost_at",
+            Basis::Won => "d.won_at",
+            Basis::Lost => "d.lost_at",
         }
     }
 }
@@ -61,7 +61,7 @@ impl Cohort {
             Cohort::NewWon => "d.stage_semantic = 'S'",
             Cohort::WonRepeat => "d.stage_semantic = 'S' AND d.is_return_customer",
             Cohort::Open => "coalesce(d.stage_semantic, 'P') NOT IN ('S', 'F')",
-            Cohort::Forgotten => "coalesce(d.stage_semantic, 'P') NOT IN ('S', 'F') AND f.last_touch_at < {forgotten_before}",
+            Cohort::Forgotten => "coalesce(d.stage_semantic, 'P') NOT IN ('S', 'F') AND d.last_touch_at < {forgotten_before}",
         }
     }
 }
@@ -80,8 +80,8 @@ impl Measure {
     pub fn sql(self, filter: &str) -> String {
         match self {
             Measure::Count => format!("count(*) FILTER (WHERE {filter})"),
-            Measure::Amount => format!("coalesce(sum(f.amount_base) FILTER (WHERE {filter}), 0)"),
-            Measure::CycleDays => format!("coalesce(sum(epoch(f.won_at) - epoch(d.created_at)) FILTER (WHERE {filter}), 0) / 86400.0"),
+            Measure::Amount => format!("coalesce(sum(d.amount_base) FILTER (WHERE {filter}), 0)"),
+            Measure::CycleDays => format!("coalesce(sum(epoch(d.won_at) - epoch(d.created_at)) FILTER (WHERE {filter}), 0) / 86400.0"),
         }
     }
 }

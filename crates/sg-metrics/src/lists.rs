@@ -65,12 +65,12 @@ impl DealSort {
     fn sql(self) -> &'static str {
         match self {
             DealSort::Created => "d.created_at",
-            DealSort::Amount => "f.amount_base",
+            DealSort::Amount => "d.amount_base",
             DealSort::Days => "days",
             DealSort::DaysInStage => "days_in_stage",
-            DealSort::LastTouch => "f.last_touch_at",
+            DealSort::LastTouch => "d.last_touch_at",
             DealSort::Title => "d.title",
-            DealSort::Id => "d.id",
+            DealSort::Id => "d.deal_id",
         }
     }
 }
@@ -123,18 +123,18 @@ pub fn deal_list_sql(ctx: &Context, q: &Query, l: &DealList) -> Result<(String, 
         return Err(MetricsError::BadInput(format!("page_size must be 1…{MAX_EXPORT_ROWS}")));
     }
     let w = list_where(ctx, q, l)?;
-    let from = "FROM deals d JOIN deal_facts f ON f.deal_id = d.id";
+    let from = "FROM deal_facts d";
     let now = ts_lit(ctx.now);
-    let count = format!("SELECT count(*) AS total, coalesce(sum(f.amount_base), 0) AS amount {from} WHERE {w}");
+    let count = format!("SELECT count(*) AS total, coalesce(sum(d.amount_base), 0) AS amount {from} WHERE {w}");
     let dir = if l.desc { "DESC" } else { "ASC" };
     let page = format!(
-        "SELECT d.id, d.title, d.created_at, d.assigned_by_id, d.category_id, d.stage_id, coalesce(d.stage_semantic, 'P') AS stage_semantic,
-                f.amount_base AS amount,
-                (CASE WHEN d.stage_semantic = 'S' THEN epoch(f.won_at) WHEN d.stage_semantic = 'F' THEN epoch(f.lost_at)
+        "SELECT d.deal_id AS id, d.title, d.created_at, d.assigned_by_id, d.category_id, d.stage_id, coalesce(d.stage_semantic, 'P') AS stage_semantic,
+                d.amount_base AS amount,
+                (CASE WHEN d.stage_semantic = 'S' THEN epoch(d.won_at) WHEN d.stage_semantic = 'F' THEN epoch(d.lost_at)
                       ELSE epoch({now}) END - epoch(d.created_at)) / 86400.0 AS days,
-                (epoch({now}) - epoch(f.stage_entered_at)) / 86400.0 AS days_in_stage,
-                f.last_touch_at
-         {from} WHERE {w} ORDER BY {} {dir} NULLS LAST, d.id {dir} LIMIT {} OFFSET {}",
+                (epoch({now}) - epoch(d.stage_entered_at)) / 86400.0 AS days_in_stage,
+                d.last_touch_at
+         {from} WHERE {w} ORDER BY {} {dir} NULLS LAST, d.deal_id {dir} LIMIT {} OFFSET {}",
         l.sort.sql(),
         l.page_size,
         u64::from(l.page) * u64::from(l.page_size),
@@ -149,8 +149,8 @@ pub fn cycle_sql(ctx: &Context, filters: &Filters, viewer: &Viewer) -> String {
     format!(
         "SELECT CASE WHEN age <= 30 THEN 0 WHEN age <= 90 THEN 1 WHEN age <= 180 THEN 2 WHEN age <= 365 THEN 3 ELSE 4 END AS bucket,
                 count(*) AS deals, coalesce(sum(amount), 0) AS amount
-         FROM (SELECT (epoch({now}) - epoch(d.created_at)) / 86400.0 AS age, f.amount_base AS amount
-               FROM deals d JOIN deal_facts f ON f.deal_id = d.id WHERE {} AND {}) GROUP BY 1",
+         FROM (SELECT (epoch({now}) - epoch(d.created_at)) / 86400.0 AS age, d.amount_base AS amount
+               FROM deal_facts d WHERE {} AND {}) GROUP BY 1",
         deal_conditions(ctx, filters, viewer),
         Cohort::Open.condition()
     )
@@ -208,26 +208,31 @@ pub fn stage_sql(ctx: &Context, q: &Query, scope: StageScope, by_employee: bool)
     let now = ts_lit(ctx.now);
     let open = Cohort::Open.condition();
     let now_sql = format!(
-        "SELECT d.category_id AS funnel_id, d.stage_id, {user} AS user_id, count(*) AS deals, coalesce(sum(f.amount_base), 0) AS amount,
-                sum(epoch({now}) - epoch(f.stage_entered_at)) / 86400.0 AS days_sum
-         FROM deals d JOIN deal_facts f ON f.deal_id = d.id WHERE {conds} AND {cohort} AND {open} GROUP BY 1, 2, 3"
+        "SELECT d.category_id AS funnel_id, d.stage_id, {user} AS user_id, count(*) AS deals, coalesce(sum(d.amount_base), 0) AS amount,
+                sum(epoch({now}) - epoch(d.stage_entered_at)) / 86400.0 AS days_sum
+         FROM deal_facts d WHERE {conds} AND {cohort} AND {open} GROUP BY 1, 2, 3"
     );
+    // Visits whose exit falls in P: only deals with a history row in P can have one.
     let visits_sql = format!(
         "SELECT h.funnel_id, h.stage_id, {user} AS user_id, count(*) AS visits, sum(epoch(h.next_at) - epoch(h.created_at)) / 86400.0 AS days_sum
          FROM (SELECT x.owner_id, x.funnel_id, x.stage_id, x.created_at,
                       lead(x.created_at) OVER (PARTITION BY x.owner_id ORDER BY x.created_at, x.id) AS next_at
-               FROM deal_stage_history x WHERE x.owner_id IN (SELECT d.id FROM deals d WHERE {conds})) h
-         JOIN deals d ON d.id = h.owner_id
-         WHERE h.next_at >= {a} AND h.next_at < {z} GROUP BY 1, 2, 3",
+               FROM deal_stage_history x
+               WHERE x.owner_id IN (SELECT owner_id FROM deal_stage_history WHERE created_at >= {a} AND created_at < {z})
+                 AND x.created_at < {z}) h
+         JOIN deal_facts d ON d.deal_id = h.owner_id
+         WHERE {conds} AND h.next_at >= {a} AND h.next_at < {z} GROUP BY 1, 2, 3",
         a = ts_lit(a),
         z = ts_lit(z)
     );
     let reached_sql = format!(
         "SELECT d.category_id AS funnel_id, list_max([r.max_sort, CASE WHEN coalesce(cs.semantic, 'P') <> 'F' THEN cs.sort END]) AS max_sort,
                 count(*) AS deals
-         FROM deals d
+         FROM deal_facts d
          LEFT JOIN (SELECT x.owner_id, max(s.sort) AS max_sort FROM deal_stage_history x JOIN stages s ON s.status_id = x.stage_id
-                    WHERE coalesce(s.semantic, 'P') <> 'F' GROUP BY x.owner_id) r ON r.owner_id = d.id
+                    WHERE coalesce(s.semantic, 'P') <> 'F'
+                      AND x.owner_id IN (SELECT d.deal_id FROM deal_facts d WHERE {conds} AND {created})
+                    GROUP BY x.owner_id) r ON r.owner_id = d.deal_id
          LEFT JOIN stages cs ON cs.status_id = d.stage_id
          WHERE {conds} AND {created} GROUP BY 1, 2"
     );
@@ -365,7 +370,9 @@ pub fn leads_sql(ctx: &Context, q: &Query) -> String {
          FROM leads l
          CROSS JOIN (SELECT coalesce(min(status_id) FILTER (WHERE sort = (SELECT min(sort) FROM lead_statuses)), 'NEW') AS first FROM lead_statuses) fs
          LEFT JOIN (SELECT owner_id, max(CASE WHEN completed AND last_updated_at > created_at THEN last_updated_at ELSE created_at END) AS t
-                    FROM activities WHERE owner_type_id = 1 GROUP BY owner_id) la ON la.owner_id = l.id
+                    FROM activities WHERE owner_type_id = 1
+                      AND owner_id IN (SELECT id FROM leads WHERE coalesce(status_semantic, 'P') NOT IN ('S', 'F'))
+                    GROUP BY owner_id) la ON la.owner_id = l.id
          WHERE {}",
         c.join(" AND ")
     )
@@ -506,8 +513,8 @@ mod tests {
         };
         let mut l = DealList { set: DealSet::Won, status: None, sort: DealSort::Days, desc: true, page: 2, page_size: 50 };
         let (_, page) = deal_list_sql(&ctx, &q, &l).unwrap();
-        assert!(page.contains("ORDER BY days DESC NULLS LAST, d.id DESC LIMIT 50 OFFSET 100"), "{page}");
-        assert!(page.contains("f.won_at >= TIMESTAMP '2026-10-31 21:00:00'"));
+        assert!(page.contains("ORDER BY days DESC NULLS LAST, d.deal_id DESC LIMIT 50 OFFSET 100"), "{page}");
+        assert!(page.contains("d.won_at >= TIMESTAMP '2026-10-31 21:00:00'"));
         l.page_size = 0;
         assert!(deal_list_sql(&ctx, &q, &l).is_err());
         l.page_size = 10;

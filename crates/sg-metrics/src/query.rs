@@ -167,9 +167,9 @@ pub enum GroupBy {
 impl GroupBy {
     fn key_sql(self) -> &'static str {
         match self {
-            GroupBy::Employee => "CAST(d.assigned_by_id AS VARCHAR)",
-            GroupBy::Department => "CAST(m.dept AS VARCHAR)",
-            GroupBy::Funnel => "CAST(d.category_id AS VARCHAR)",
+            GroupBy::Employee => "d.assigned_by_id",
+            GroupBy::Department => "m.dept",
+            GroupBy::Funnel => "d.category_id",
             GroupBy::Source => "d.source_id",
             GroupBy::DealType => "d.type_id",
             GroupBy::Stage => "d.stage_id",
@@ -180,7 +180,7 @@ impl GroupBy {
 /// `FROM` deals with facts, plus the department membership when grouping by department
 /// (each deal once per department, sub-departments included).
 fn deal_from(ctx: &Context, group: Option<GroupBy>) -> String {
-    let mut s = String::from("FROM deals d JOIN deal_facts f ON f.deal_id = d.id");
+    let mut s = String::from("FROM deal_facts d");
     if group == Some(GroupBy::Department) {
         let pairs: Vec<String> =
             ctx.dir.department_members().iter().flat_map(|(dept, users)| users.iter().map(move |u| format!("({u}, {dept})"))).collect();
@@ -216,7 +216,30 @@ pub fn aggregate_sql(ctx: &Context, q: &Query, components: &[Component], group: 
         }
     }
     let group_sql = if group.is_some() { " GROUP BY 1" } else { "" };
-    format!("SELECT {} {} WHERE {}{group_sql}", cols.join(", "), deal_from(ctx, group), deal_conditions(ctx, &q.filters, &q.viewer))
+    format!(
+        "SELECT {} {} WHERE {} AND ({}){group_sql}",
+        cols.join(", "),
+        deal_from(ctx, group),
+        deal_conditions(ctx, &q.filters, &q.viewer),
+        any_component(ctx, q, components)
+    )
+}
+
+/// Rows any of the components can count: in one of the periods on a component's instant,
+/// or open (for the snapshot cohorts). Lets the scan skip most of the history.
+fn any_component(ctx: &Context, q: &Query, components: &[Component]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let bases: std::collections::BTreeSet<Basis> = components.iter().filter_map(|c| c.cohort.basis()).collect();
+    for b in bases {
+        for p in q.periods() {
+            let (a, z) = ctx.utc_range(p);
+            parts.push(format!("({col} >= {} AND {col} < {})", ts_lit(a), ts_lit(z), col = b.column()));
+        }
+    }
+    if components.iter().any(|c| c.cohort.basis().is_none()) {
+        parts.push(Cohort::Open.condition().to_string());
+    }
+    if parts.is_empty() { "TRUE".into() } else { parts.join(" OR ") }
 }
 
 /// Component values per group (`""` when not grouped) and period index.
@@ -388,8 +411,8 @@ pub fn plan_fact_sql(ctx: &Context, q: &Query) -> String {
     format!(
         "SELECT CAST(date_trunc('month', {local}) AS DATE) AS month, d.assigned_by_id AS user_id, d.category_id AS funnel_id,
                 {count} AS won_count, {amount} AS won_amount {from}
-         WHERE {cond} AND {won} AND f.won_at >= {a} AND f.won_at < {z} GROUP BY 1, 2, 3",
-        local = ctx.zone.local_sql("f.won_at", a, z),
+         WHERE {cond} AND {won} AND d.won_at >= {a} AND d.won_at < {z} GROUP BY 1, 2, 3",
+        local = ctx.zone.local_sql("d.won_at", a, z),
         count = Measure::Count.sql("TRUE"),
         amount = Measure::Amount.sql("TRUE"),
         from = deal_from(ctx, None),
@@ -454,9 +477,9 @@ mod tests {
         let zone = Zone::new(chrono_tz::Europe::Moscow);
         let comps = components(&SALES.iter().collect::<Vec<_>>());
         let sql = aggregate_sql(&ctx(&dir, &zone), &query(), &comps, Some(GroupBy::Department));
-        assert!(sql.contains("f.won_at >= TIMESTAMP '2026-10-31 21:00:00' AND f.won_at < TIMESTAMP '2026-11-30 21:00:00'"));
-        assert!(sql.contains("f.won_at >= TIMESTAMP '2026-09-30 21:00:00' AND f.won_at < TIMESTAMP '2026-10-31 21:00:00'"));
-        assert!(sql.contains("f.last_touch_at < TIMESTAMP '2026-11-06 09:00:00'"));
+        assert!(sql.contains("d.won_at >= TIMESTAMP '2026-10-31 21:00:00' AND d.won_at < TIMESTAMP '2026-11-30 21:00:00'"));
+        assert!(sql.contains("d.won_at >= TIMESTAMP '2026-09-30 21:00:00' AND d.won_at < TIMESTAMP '2026-10-31 21:00:00'"));
+        assert!(sql.contains("d.last_touch_at < TIMESTAMP '2026-11-06 09:00:00'"));
         assert!(sql.contains("(2, 1)") && sql.contains("(4, 2)"), "department pairs include sub-department members");
     }
 

@@ -11,6 +11,7 @@ pub mod params;
 mod deals;
 mod export;
 mod meta;
+mod openapi;
 mod planfact;
 mod plans;
 mod sales;
@@ -65,21 +66,56 @@ struct Inner {
     store: Arc<tokio::sync::Mutex<Store>>,
     /// A connection to clone read connections from.
     reader: Mutex<Reader>,
+    /// Read connections handed back by finished requests.
+    pool: Mutex<Vec<Reader>>,
     zone: Zone,
     settings: Settings,
     /// Every SQL statement run for reports, when benchmarking.
     query_log: Option<Mutex<Vec<String>>>,
+    /// Directories and calendar, reloaded when a sync or a calendar edit changes them.
+    cache: Mutex<Option<Cached>>,
+}
+
+/// What a snapshot reuses between requests, and the version it was read at.
+struct Cached {
+    version: Vec<Option<i64>>,
+    dir: Arc<Directory>,
+    calendar: Arc<Calendar>,
+}
+
+/// One small query telling whether the cached directories and calendar are still current,
+/// with the data's "now" and our last sync time (all kept in `meta` by the store).
+fn version_sql() -> String {
+    format!(
+        "SELECT key, CAST(value AS BIGINT) FROM meta WHERE key IN ('{}', '{}', '{}') ORDER BY key",
+        sg_store::LAST_SYNC_DATA,
+        sg_store::LAST_SYNC_WALL,
+        sg_store::CALENDAR_VERSION
+    )
 }
 
 impl AppState {
     pub fn new(store: Arc<tokio::sync::Mutex<Store>>, reader: Reader, settings: Settings) -> AppState {
-        AppState { inner: Arc::new(Inner { store, reader: Mutex::new(reader), zone: Zone::new(settings.zone), settings, query_log: None }) }
+        AppState::build(store, reader, settings, false)
     }
 
     /// The same, recording every report query (for benchmarks that time the raw SQL).
     pub fn with_query_log(store: Arc<tokio::sync::Mutex<Store>>, reader: Reader, settings: Settings) -> AppState {
+        AppState::build(store, reader, settings, true)
+    }
+
+    fn build(store: Arc<tokio::sync::Mutex<Store>>, reader: Reader, settings: Settings, log: bool) -> AppState {
         let zone = Zone::new(settings.zone);
-        AppState { inner: Arc::new(Inner { store, reader: Mutex::new(reader), zone, settings, query_log: Some(Mutex::new(Vec::new())) }) }
+        let inner = Inner {
+            store,
+            reader: Mutex::new(reader),
+            pool: Mutex::new(Vec::new()),
+            zone,
+            settings,
+            query_log: log.then(|| Mutex::new(Vec::new())),
+            cache: Mutex::new(None),
+        };
+        AppState { inner: Arc::new(inner) }
     }
 
     /// The queries recorded since the last call (empty without a log).
@@ -88,6 +124,7 @@ impl AppState {
     }
 
     fn log(&self, sql: &str) {
+        tracing::debug!(target: "sg_server::sql", "{sql}");
         if let Some(l) = &self.inner.query_log
             && let Ok(mut v) = l.lock()
         {
@@ -104,6 +141,9 @@ impl AppState {
     }
 
     fn reader(&self) -> ApiResult<Reader> {
+        if let Some(r) = self.inner.pool.lock().ok().and_then(|mut p| p.pop()) {
+            return Ok(r);
+        }
         let base = self.inner.reader.lock().map_err(|_| ApiError::internal("internal_error", "reader lock poisoned"))?;
         Ok(base.try_clone()?)
     }
@@ -113,7 +153,14 @@ impl AppState {
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
             let snap = Snapshot::load(&state)?;
-            f(&snap)
+            let out = f(&snap);
+            // Keep the connection for the next request (a handful at most).
+            if let Ok(mut pool) = state.inner.pool.lock()
+                && pool.len() < 8
+            {
+                pool.push(snap.reader);
+            }
+            out
         })
         .await?
     }
@@ -122,12 +169,12 @@ impl AppState {
 /// What one request reads: a connection, the directories, "now", the calendar.
 pub struct Snapshot {
     pub reader: Reader,
-    pub dir: Directory,
+    pub dir: Arc<Directory>,
     /// The data snapshot's time: the last successful sync (wall clock when never synced).
     pub now: NaiveDateTime,
     /// Our wall clock (unix seconds) at the last successful sync, for freshness.
     pub last_sync: Option<i64>,
-    pub calendar: Calendar,
+    pub calendar: Arc<Calendar>,
     state: AppState,
 }
 
@@ -138,18 +185,33 @@ impl Snapshot {
             state.log(sql);
             reader.rows(sql)
         };
-        let sets = directory::LOAD_SQL.iter().map(|sql| run(sql)).collect::<Result<Vec<_>, _>>()?;
-        let dir = Directory::from_rows(&sets)?;
-        let data_time = run("SELECT max(last_success_at) FROM sync_status")?.rows.first().and_then(|r| r[0].int());
+        let v = run(&version_sql())?;
+        let get = |key: &str| v.rows.iter().find(|r| r[0].text().as_deref() == Some(key)).and_then(|r| r[1].int());
+        let (data_time, last_sync) = (get(sg_store::LAST_SYNC_DATA), get(sg_store::LAST_SYNC_WALL));
+        let version = vec![data_time, last_sync, get(sg_store::CALENDAR_VERSION)];
         let now = data_time.and_then(|t| DateTime::from_timestamp(t, 0)).unwrap_or_else(Utc::now).naive_utc();
-        let wall = format!("SELECT CAST(value AS BIGINT) FROM meta WHERE key = '{}'", sg_store::LAST_SYNC_WALL);
-        let last_sync = run(&wall)?.rows.first().and_then(|r| r[0].int());
-        let mut calendar = Calendar::russian(2023..=2028);
-        for r in run("SELECT day, working FROM calendar_days ORDER BY day")?.rows {
-            if let (Some(d), Some(w)) = (r[0].date(), r[1].bool()) {
-                calendar.set(d, w);
+        let cached = {
+            let cache = state.inner.cache.lock().map_err(|_| ApiError::internal("internal_error", "cache lock poisoned"))?;
+            cache.as_ref().filter(|c| c.version == version).map(|c| (c.dir.clone(), c.calendar.clone()))
+        };
+        let (dir, calendar) = match cached {
+            Some(hit) => hit,
+            None => {
+                let sets = directory::LOAD_SQL.iter().map(|sql| run(sql)).collect::<Result<Vec<_>, _>>()?;
+                let dir = Arc::new(Directory::from_rows(&sets)?);
+                let mut calendar = Calendar::russian(2023..=2028);
+                for r in run("SELECT day, working FROM calendar_days ORDER BY day")?.rows {
+                    if let (Some(d), Some(w)) = (r[0].date(), r[1].bool()) {
+                        calendar.set(d, w);
+                    }
+                }
+                let calendar = Arc::new(calendar);
+                if let Ok(mut cache) = state.inner.cache.lock() {
+                    *cache = Some(Cached { version, dir: dir.clone(), calendar: calendar.clone() });
+                }
+                (dir, calendar)
             }
-        }
+        };
         Ok(Snapshot { reader, dir, now, last_sync, calendar, state: state.clone() })
     }
 
@@ -183,6 +245,7 @@ pub fn viewer() -> sg_metrics::query::Viewer {
 /// The whole API and the web UI.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/status", get(meta::status))
         .route("/api/v1/meta", get(meta::meta))
         .route("/api/v1/metrics", get(meta::catalogue))

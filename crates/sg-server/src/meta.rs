@@ -35,7 +35,7 @@ pub async fn meta(State(state): State<AppState>) -> ApiResult<Json<Value>> {
         .with_snapshot(|s| {
             let set = s.settings();
             Ok(Json(json!({
-                "directory": s.dir,
+                "directory": *s.dir,
                 "today": s.ctx().today(),
                 "freshness": freshness(s)?,
                 "settings": {

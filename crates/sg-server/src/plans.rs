@@ -131,7 +131,12 @@ fn validate(rows: &[PlanRow], dir: &Directory) -> ApiResult<()> {
 }
 
 async fn directory(state: &AppState) -> ApiResult<Directory> {
-    state.with_snapshot(|s| Ok(s.dir.clone())).await
+    state.with_snapshot(|s| Ok((*s.dir).clone())).await
+}
+
+/// Employees still active in the portal (the only ones plans are copied for).
+async fn active_employees(state: &AppState) -> ApiResult<BTreeSet<i64>> {
+    Ok(directory(state).await?.users.iter().filter(|u| u.active).map(|u| u.id).collect())
 }
 
 pub async fn save(State(state): State<AppState>, b: Result<Json<SaveBody>, JsonRejection>) -> ApiResult<Json<Value>> {
@@ -155,7 +160,7 @@ pub struct CopyBody {
 
 pub async fn copy(State(state): State<AppState>, b: Result<Json<CopyBody>, JsonRejection>) -> ApiResult<Json<Value>> {
     let b = body(b)?;
-    let dir = directory(&state).await?;
+    let active = active_employees(&state).await?;
     let actor = state.settings().actor.clone();
     let mut store = state.store().lock().await;
     let source = store.plans(b.from, b.from)?;
@@ -168,7 +173,6 @@ pub async fn copy(State(state): State<AppState>, b: Result<Json<CopyBody>, JsonR
             details: None,
         });
     }
-    let active: BTreeSet<i64> = dir.users.iter().filter(|u| u.active).map(|u| u.id).collect();
     let rows = copy_month(&source, b.from, b.to, &active, false);
     let deletes: Vec<_> = target.iter().map(|r| r.key()).filter(|k| !rows.iter().any(|r| r.key() == *k)).collect();
     let changed = store.write_plans(&rows, &deletes, &PlanEdit { actor: &actor, source: &format!("copy:{}", b.from) })?;
@@ -183,12 +187,11 @@ pub struct FillBody {
 /// Copy a month into every later month of its year that has no rows yet.
 pub async fn fill_year(State(state): State<AppState>, b: Result<Json<FillBody>, JsonRejection>) -> ApiResult<Json<Value>> {
     let b = body(b)?;
-    let dir = directory(&state).await?;
+    let active = active_employees(&state).await?;
     let actor = state.settings().actor.clone();
     let mut store = state.store().lock().await;
     let dec = Month::new(b.from.year, 12).expect("valid");
     let existing = store.plans(b.from, dec)?;
-    let active: BTreeSet<i64> = dir.users.iter().filter(|u| u.active).map(|u| u.id).collect();
     let mut rows = Vec::new();
     let mut filled = Vec::new();
     for m in b.from.next().through(dec).filter(|_| b.from.month < 12) {
@@ -286,7 +289,7 @@ pub async fn audit(State(state): State<AppState>, AxQuery(pairs): AxQuery<Vec<(S
 /// the previous month's rows of still-active employees, marked for review. Returns the
 /// month and the rows copied when it did something.
 pub async fn roll_forward(state: &AppState) -> ApiResult<Option<(Month, usize)>> {
-    let (today, dir) = state.with_snapshot(|s| Ok((s.ctx().today(), s.dir.clone()))).await?;
+    let (today, dir) = state.with_snapshot(|s| Ok((s.ctx().today(), (*s.dir).clone()))).await?;
     let month = Month::of(today);
     let mut store = state.store().lock().await;
     let existing = store.plans(month.prev(), month)?;

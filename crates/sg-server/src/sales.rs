@@ -20,7 +20,7 @@ use crate::params::Params;
 use crate::{AppState, Snapshot, viewer};
 
 pub const SECTIONS: [&str; 7] = ["kpis", "series", "quarters", "employees", "leads", "stages", "cycle"];
-const EXTRA: [&str; 4] = ["sections", "stage_scope", "stage_by_employee", "series_employees"];
+pub const EXTRA: [&str; 4] = ["sections", "stage_scope", "stage_by_employee", "series_employees"];
 
 /// The KPI cards, in display order.
 pub const KPIS: [&str; 14] = [

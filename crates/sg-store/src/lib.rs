@@ -88,6 +88,10 @@ pub struct EntityStatus {
 
 /// Meta key: our wall clock (unix seconds) at the last successful entity sync.
 pub const LAST_SYNC_WALL: &str = "last_sync_wall";
+/// Meta key: the portal's clock (unix seconds) at the last successful entity sync — the data's "now".
+pub const LAST_SYNC_DATA: &str = "last_sync_data";
+/// Meta key: changes whenever the working-day calendar is edited.
+pub const CALENDAR_VERSION: &str = "calendar_version";
 
 pub struct Store {
     conn: Connection,
@@ -294,6 +298,8 @@ impl Store {
         let error: (Option<String>, Option<i64>) = (None, None);
         self.write_status(entity, Some(at), error, rows)?;
         // `at` is the portal's clock (the data's "now"); freshness needs our own clock.
+        let data = self.meta(LAST_SYNC_DATA)?.and_then(|v| v.parse::<i64>().ok()).map_or(at, |v| v.max(at));
+        self.set_meta(LAST_SYNC_DATA, &data.to_string())?;
         self.set_meta(LAST_SYNC_WALL, &unix_now().to_string())
     }
 
@@ -380,8 +386,9 @@ pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-/// Recompute the derived facts (metrics.md, "Deal facts") for the deals in `affected`.
-const FACTS_SQL: &str = "
+/// Recompute the derived facts (metrics.md, "Deal facts") for the deals in `affected`, with
+/// the deal columns reports filter and group by, so report queries read one table.
+pub(crate) const FACTS_SQL: &str = "
 DELETE FROM deal_facts WHERE deal_id IN (SELECT id FROM affected);
 INSERT INTO deal_facts
 SELECT d.id,
@@ -389,7 +396,9 @@ SELECT d.id,
     CASE WHEN d.stage_semantic = 'S' THEN coalesce(h.won_h, CAST(d.closedate AS TIMESTAMP)) END,
     CASE WHEN d.stage_semantic = 'F' THEN coalesce(h.lost_h, CAST(d.closedate AS TIMESTAMP)) END,
     coalesce(e.entered, d.moved_at, d.created_at),
-    list_max([d.created_at, d.last_activity_at, d.moved_at, a.t, m.t])
+    list_max([d.created_at, d.last_activity_at, d.moved_at, a.t, m.t]),
+    d.title, d.category_id, d.stage_id, coalesce(d.stage_semantic, 'P'), d.type_id, d.source_id, d.assigned_by_id,
+    coalesce(d.is_return_customer, false), d.created_at, d.utm_source, d.utm_medium, d.utm_campaign
 FROM deals d
 LEFT JOIN currencies c ON c.code = d.currency_id
 LEFT JOIN (SELECT owner_id, max(created_at) FILTER (WHERE stage_semantic = 'S') AS won_h,
@@ -431,7 +440,7 @@ mod tests {
     fn upserts_replace_and_facts_follow() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("s.duckdb")).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 2);
+        assert_eq!(s.schema_version().unwrap(), 3);
         let currencies = vec![
             cells(&[Some("RUB"), Some("1"), Some("1.0000"), Some("true")]),
             cells(&[Some("KZT"), Some("100"), Some("18.5000"), Some("false")]),
@@ -495,6 +504,10 @@ mod tests {
         }
         let s = Store::open(&path).unwrap();
         assert_eq!(s.meta("portal").unwrap().as_deref(), Some("demo"));
-        assert_eq!(s.query_text("SELECT count(*)::VARCHAR FROM schema_migrations").unwrap()[0][0].as_deref(), Some("1"));
+        assert_eq!(
+            s.query_text("SELECT count(*)::VARCHAR FROM schema_migrations").unwrap()[0][0].as_deref(),
+            Some("3"),
+            "each migration once"
+        );
     }
 }

@@ -141,7 +141,8 @@ impl Store {
         tx.execute("DELETE FROM calendar_days WHERE day = CAST(? AS DATE)", params![day.to_string()])?;
         tx.execute("INSERT INTO calendar_days VALUES (CAST(? AS DATE), ?, ?, ?)", params![day.to_string(), working, unix_now(), actor])?;
         tx.commit()?;
-        Ok(())
+        let version = self.meta(crate::CALENDAR_VERSION)?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) + 1;
+        self.set_meta(crate::CALENDAR_VERSION, &version.to_string())
     }
 }
 

@@ -25,8 +25,37 @@ impl Store {
         for &(table, key, deal_ref) in COPIES {
             let span: i64 = tx.query_row(&format!("SELECT coalesce(max({key}), 0) + 1 FROM {table}"), [], |r| r.get(0))?;
             let cols: Vec<String> = match table {
-                "deal_facts" => vec!["deal_id".into(), "amount_base".into(), "won_at".into(), "lost_at".into(), "stage_entered_at".into(), "last_touch_at".into()],
-                _ => schema::SYNCED.iter().find(|t| t.name == table).expect("known table").columns.iter().map(|(c, _)| c.to_string()).collect(),
+                "deal_facts" => [
+                    "deal_id",
+                    "amount_base",
+                    "won_at",
+                    "lost_at",
+                    "stage_entered_at",
+                    "last_touch_at",
+                    "title",
+                    "category_id",
+                    "stage_id",
+                    "stage_semantic",
+                    "type_id",
+                    "source_id",
+                    "assigned_by_id",
+                    "is_return_customer",
+                    "created_at",
+                    "utm_source",
+                    "utm_medium",
+                    "utm_campaign",
+                ]
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+                _ => schema::SYNCED
+                    .iter()
+                    .find(|t| t.name == table)
+                    .expect("known table")
+                    .columns
+                    .iter()
+                    .map(|(c, _)| c.to_string())
+                    .collect(),
             };
             for k in 1..i64::from(times) {
                 let select: Vec<String> = cols

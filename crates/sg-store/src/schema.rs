@@ -234,10 +234,19 @@ pub const SYNCED: &[&Table] = &[
     &COMMENTS,
 ];
 
-/// Derived deal facts of metrics.md, maintained incrementally by `Store::apply`.
+/// Derived deal facts of metrics.md, maintained incrementally by `Store::apply` (version 1;
+/// version 3 widens it into the one table reports read).
 pub const DEAL_FACTS: &str = "CREATE TABLE deal_facts (
     deal_id INTEGER, amount_base DECIMAL(18,2), won_at TIMESTAMP, lost_at TIMESTAMP,
     stage_entered_at TIMESTAMP, last_touch_at TIMESTAMP)";
+
+/// The facts with the deal columns reports filter and group by (schema version 3).
+pub const DEAL_REPORT: &str = "CREATE TABLE deal_facts (
+    deal_id INTEGER, amount_base DECIMAL(18,2), won_at TIMESTAMP, lost_at TIMESTAMP,
+    stage_entered_at TIMESTAMP, last_touch_at TIMESTAMP,
+    title VARCHAR, category_id INTEGER, stage_id VARCHAR, stage_semantic VARCHAR, type_id VARCHAR, source_id VARCHAR,
+    assigned_by_id INTEGER, is_return_customer BOOLEAN, created_at TIMESTAMP,
+    utm_source VARCHAR, utm_medium VARCHAR, utm_campaign VARCHAR)";
 
 pub fn create_table_sql(t: &Table) -> String {
     let cols: Vec<String> = t.columns.iter().map(|(c, ty)| format!("{c} {ty}")).collect();
@@ -269,5 +278,14 @@ pub fn migrations() -> Vec<(u32, String)> {
         // Edits of the working-day calendar (over the built-in production calendar).
         "CREATE TABLE calendar_days (day DATE, working BOOLEAN, updated_at BIGINT, updated_by VARCHAR)",
     ];
-    vec![(1, v1.join(";\n")), (2, v2.join(";\n"))]
+    // Reports read one table: the facts plus the deal columns they filter and group by.
+    let v3 = format!(
+        "DROP TABLE deal_facts;
+         {DEAL_REPORT};
+         CREATE TEMP TABLE IF NOT EXISTS affected (id INTEGER); DELETE FROM affected; INSERT INTO affected SELECT id FROM deals;
+         {}
+         DELETE FROM affected;",
+        crate::FACTS_SQL
+    );
+    vec![(1, v1.join(";\n")), (2, v2.join(";\n")), (3, v3)]
 }

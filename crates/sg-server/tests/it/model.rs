@@ -13,9 +13,11 @@ use sg_server::{AppState, Settings};
 use sg_store::Store;
 use sg_sync::{NoProgress, Options, run_pass};
 
-pub fn read_jsonl(dir: &Path, name: &str) -> Vec<Value> {
-    std::fs::read_to_string(dir.join(format!("{name}.jsonl"))).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
+#[path = "../../../sg-sync/tests/it/compare.rs"]
+#[allow(dead_code)]
+mod compare;
+
+use compare::{rates, read_jsonl};
 
 fn utc(v: &Value) -> Option<NaiveDateTime> {
     v.as_str().map(|s| DateTime::parse_from_rfc3339(s).unwrap().naive_utc())
@@ -47,15 +49,7 @@ pub struct Model {
 
 impl Model {
     pub fn load(dump: &Path) -> Model {
-        let rates: BTreeMap<String, f64> = read_jsonl(dump, "currencies")
-            .iter()
-            .map(|c| {
-                (
-                    c["code"].as_str().unwrap().to_string(),
-                    c["amount"].as_str().unwrap().parse::<f64>().unwrap() / c["amount_cnt"].as_f64().unwrap(),
-                )
-            })
-            .collect();
+        let rates = rates(dump);
         let mut last_s: BTreeMap<i64, NaiveDateTime> = BTreeMap::new();
         let mut last_f: BTreeMap<i64, NaiveDateTime> = BTreeMap::new();
         for h in read_jsonl(dump, "deal_stage_history") {

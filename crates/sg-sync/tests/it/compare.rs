@@ -216,10 +216,9 @@ pub fn tables_equal_dump(store: &Store, dump: &Path, only: &[&str]) {
     );
 }
 
-/// Derived facts computed here from the dump: won_at (last move into S) and the amount in
-/// base currency.
-pub fn facts_match_dump(store: &Store, dump: &Path) {
-    let rates: BTreeMap<String, f64> = read_jsonl(dump, "currencies")
+/// Base-currency value of one unit of each currency: `AMOUNT / AMOUNT_CNT`.
+pub fn rates(dump: &Path) -> BTreeMap<String, f64> {
+    read_jsonl(dump, "currencies")
         .iter()
         .map(|c| {
             (
@@ -227,7 +226,13 @@ pub fn facts_match_dump(store: &Store, dump: &Path) {
                 c["amount"].as_str().unwrap().parse::<f64>().unwrap() / c["amount_cnt"].as_f64().unwrap(),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Derived facts computed here from the dump: won_at (last move into S) and the amount in
+/// base currency.
+pub fn facts_match_dump(store: &Store, dump: &Path) {
+    let rates = rates(dump);
     let mut won: BTreeMap<i64, i64> = BTreeMap::new();
     for h in read_jsonl(dump, "deal_stage_history") {
         if h["stage_semantic"] == "S" {
