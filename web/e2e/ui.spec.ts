@@ -8,14 +8,23 @@ type Chart = { getModel(): { getSeriesByIndex(i: number): { getData(): { getItem
 async function clickFirstBar(page: Page, testid: string, seriesIndex: number) {
   const box = await page.getByTestId(testid).boundingBox()
   expect(box).not.toBeNull()
-  const [x, y] = await page.evaluate(
-    ([id, s]) => {
-      const c = (window as unknown as { __sgCharts: Record<string, Chart> }).__sgCharts[id as string]
-      const r = c.getModel().getSeriesByIndex(s as number).getData().getItemLayout(0)
-      return [r.x + Math.max(2, r.width / 2), r.y + r.height / 2]
-    },
-    [testid, seriesIndex],
-  )
+  const layout = () =>
+    page.evaluate(
+      ([id, s]) => {
+        const c = (window as unknown as { __sgCharts: Record<string, Chart> }).__sgCharts[id as string]
+        const r = c.getModel().getSeriesByIndex(s as number).getData().getItemLayout(0)
+        return [r.x + Math.max(2, r.width / 2), r.y + r.height / 2]
+      },
+      [testid, seriesIndex],
+    )
+  // Wait for the bars to stop moving (new data animates in).
+  let [x, y] = await layout()
+  for (let i = 0; i < 30; i++) {
+    await page.waitForTimeout(150)
+    const [x2, y2] = await layout()
+    if (x2 === x && y2 === y) break
+    ;[x, y] = [x2, y2]
+  }
   await page.mouse.click(box!.x + x, box!.y + y)
 }
 
@@ -26,7 +35,9 @@ test('plan page: KPIs, month switch, chart cross-filter, chip removal, table exp
   await page.screenshot({ path: info.outputPath('plan-october.png'), fullPage: true })
 
   // Change the period: the month in the URL and on the page follow.
+  const september = page.waitForResponse((r) => r.url().includes('plan-fact') && r.url().includes('month=2026-09'))
   await page.getByTestId('month-prev').click()
+  await september
   await expect(page).toHaveURL(/month=2026-09/)
   await expect(page.getByTestId('month')).toHaveText(/Сентябрь 2026/)
 
