@@ -6,25 +6,19 @@ type Chart = { getModel(): { getSeriesByIndex(i: number): { getData(): { getItem
 
 /** Click the first bar of a horizontal bar chart series (ECharts draws on a canvas). */
 async function clickFirstBar(page: Page, testid: string, seriesIndex: number) {
+  // Wait until the chart has drawn and finished animating (bars grow from zero).
+  await expect(page.getByTestId(testid)).toHaveAttribute('data-settled', '1')
+  const [x, y] = await page.evaluate(
+    ([id, s]) => {
+      const c = (window as unknown as { __sgCharts: Record<string, Chart> }).__sgCharts[id as string]
+      const r = c.getModel().getSeriesByIndex(s as number).getData().getItemLayout(0)
+      return [r.x + Math.max(2, r.width / 2), r.y + r.height / 2]
+    },
+    [testid, seriesIndex],
+  )
+  // Measure the chart's place on the page only now: the page above it may have moved.
   const box = await page.getByTestId(testid).boundingBox()
   expect(box).not.toBeNull()
-  const layout = () =>
-    page.evaluate(
-      ([id, s]) => {
-        const c = (window as unknown as { __sgCharts: Record<string, Chart> }).__sgCharts[id as string]
-        const r = c.getModel().getSeriesByIndex(s as number).getData().getItemLayout(0)
-        return [r.x + Math.max(2, r.width / 2), r.y + r.height / 2]
-      },
-      [testid, seriesIndex],
-    )
-  // Wait for the bars to stop moving (new data animates in).
-  let [x, y] = await layout()
-  for (let i = 0; i < 30; i++) {
-    await page.waitForTimeout(150)
-    const [x2, y2] = await layout()
-    if (x2 === x && y2 === y) break
-    ;[x, y] = [x2, y2]
-  }
   await page.mouse.click(box!.x + x, box!.y + y)
 }
 
