@@ -24,5 +24,5 @@ if ! command -v chromium >/dev/null; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
 fi
-(cd web && SALESGAUGE_BIN="$CARGO_TARGET_DIR/release/salesgauge" npx playwright test)
+(cd web && SG_BIN="$CARGO_TARGET_DIR/release/salesgauge" npx playwright test)
 echo "UI screenshots and downloads: web/test-results/"

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const port = process.env.SG_UI_PORT ?? '8093'
-const bin = process.env.SALESGAUGE_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? '', '.cache/salesgauge/target'), 'release/salesgauge')
+const bin = process.env.SG_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? '', '.cache/salesgauge/target'), 'release/salesgauge')
 const data = join(tmpdir(), `salesgauge-ui-${process.pid}`)
 
 export default defineConfig({
