@@ -212,16 +212,11 @@ pub fn stage_sql(ctx: &Context, q: &Query, scope: StageScope, by_employee: bool)
                 sum(epoch({now}) - epoch(d.stage_entered_at)) / 86400.0 AS days_sum
          FROM deal_facts d WHERE {conds} AND {cohort} AND {open} GROUP BY 1, 2, 3"
     );
-    // Visits whose exit falls in P: only deals with a history row in P can have one.
+    // Completed visits whose exit falls in P (derived from the history at sync).
     let visits_sql = format!(
-        "SELECT h.funnel_id, h.stage_id, {user} AS user_id, count(*) AS visits, sum(epoch(h.next_at) - epoch(h.created_at)) / 86400.0 AS days_sum
-         FROM (SELECT x.owner_id, x.funnel_id, x.stage_id, x.created_at,
-                      lead(x.created_at) OVER (PARTITION BY x.owner_id ORDER BY x.created_at, x.id) AS next_at
-               FROM deal_stage_history x
-               WHERE x.owner_id IN (SELECT owner_id FROM deal_stage_history WHERE created_at >= {a} AND created_at < {z})
-                 AND x.created_at < {z}) h
-         JOIN deal_facts d ON d.deal_id = h.owner_id
-         WHERE {conds} AND h.next_at >= {a} AND h.next_at < {z} GROUP BY 1, 2, 3",
+        "SELECT v.funnel_id, v.stage_id, {user} AS user_id, count(*) AS visits, sum(epoch(v.exited_at) - epoch(v.entered_at)) / 86400.0 AS days_sum
+         FROM deal_stage_visits v JOIN deal_facts d ON d.deal_id = v.deal_id
+         WHERE {conds} AND v.exited_at >= {a} AND v.exited_at < {z} GROUP BY 1, 2, 3",
         a = ts_lit(a),
         z = ts_lit(z)
     );

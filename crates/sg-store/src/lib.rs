@@ -258,6 +258,7 @@ impl Store {
                 app.flush().map_err(werr)?;
             }
             tx.execute_batch(FACTS_SQL).map_err(werr)?;
+            tx.execute_batch(VISITS_SQL).map_err(werr)?;
         }
         for c in checkpoints {
             let werr = |source| StoreError::Write { table: "sync_checkpoints".into(), source };
@@ -413,6 +414,18 @@ LEFT JOIN (SELECT entity_id, max(created_at) AS t FROM comments WHERE entity_typ
 WHERE d.id IN (SELECT id FROM affected);
 ";
 
+/// Recompute the completed stage visits of the deals in `affected` (schema version 4).
+pub(crate) const VISITS_SQL: &str = "
+DELETE FROM deal_stage_visits WHERE deal_id IN (SELECT id FROM affected);
+INSERT INTO deal_stage_visits
+SELECT owner_id, funnel_id, stage_id, created_at, next_at
+FROM (SELECT x.owner_id, x.funnel_id, x.stage_id, x.created_at,
+             lead(x.created_at) OVER (PARTITION BY x.owner_id ORDER BY x.created_at, x.id) AS next_at
+      FROM deal_stage_history x
+      WHERE x.owner_id IN (SELECT id FROM affected) AND x.owner_id IN (SELECT id FROM deals))
+WHERE next_at IS NOT NULL;
+";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,7 +453,7 @@ mod tests {
     fn upserts_replace_and_facts_follow() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("s.duckdb")).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 3);
+        assert_eq!(s.schema_version().unwrap(), 4);
         let currencies = vec![
             cells(&[Some("RUB"), Some("1"), Some("1.0000"), Some("true")]),
             cells(&[Some("KZT"), Some("100"), Some("18.5000"), Some("false")]),
@@ -506,7 +519,7 @@ mod tests {
         assert_eq!(s.meta("portal").unwrap().as_deref(), Some("demo"));
         assert_eq!(
             s.query_text("SELECT count(*)::VARCHAR FROM schema_migrations").unwrap()[0][0].as_deref(),
-            Some("3"),
+            Some("4"),
             "each migration once"
         );
     }

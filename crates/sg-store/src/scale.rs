@@ -8,6 +8,7 @@ use crate::{Result, Store, schema};
 const COPIES: &[(&str, &str, Option<&str>)] = &[
     ("deals", "id", None),
     ("deal_facts", "deal_id", None),
+    ("deal_stage_visits", "deal_id", None),
     ("deal_stage_history", "id", Some("owner_id")),
     ("comments", "id", Some("entity_id")),
     ("activities", "id", Some("owner_id")),
@@ -25,6 +26,9 @@ impl Store {
         for &(table, key, deal_ref) in COPIES {
             let span: i64 = tx.query_row(&format!("SELECT coalesce(max({key}), 0) + 1 FROM {table}"), [], |r| r.get(0))?;
             let cols: Vec<String> = match table {
+                "deal_stage_visits" => {
+                    ["deal_id", "funnel_id", "stage_id", "entered_at", "exited_at"].iter().map(|c| c.to_string()).collect()
+                }
                 "deal_facts" => [
                     "deal_id",
                     "amount_base",
@@ -62,7 +66,7 @@ impl Store {
                     .iter()
                     .map(|c| {
                         if c == key {
-                            let shift = if table == "deal_facts" { deal_span } else { span };
+                            let shift = if table == "deal_facts" || table == "deal_stage_visits" { deal_span } else { span };
                             format!("{c} + {}", shift * k)
                         } else if Some(c.as_str()) == deal_ref {
                             match table {

@@ -240,6 +240,10 @@ pub const DEAL_FACTS: &str = "CREATE TABLE deal_facts (
     deal_id INTEGER, amount_base DECIMAL(18,2), won_at TIMESTAMP, lost_at TIMESTAMP,
     stage_entered_at TIMESTAMP, last_touch_at TIMESTAMP)";
 
+/// Completed visits of deals to stages: entered at a history row, exited at the next one.
+pub const STAGE_VISITS: &str =
+    "CREATE TABLE deal_stage_visits (deal_id INTEGER, funnel_id INTEGER, stage_id VARCHAR, entered_at TIMESTAMP, exited_at TIMESTAMP)";
+
 /// The facts with the deal columns reports filter and group by (schema version 3).
 pub const DEAL_REPORT: &str = "CREATE TABLE deal_facts (
     deal_id INTEGER, amount_base DECIMAL(18,2), won_at TIMESTAMP, lost_at TIMESTAMP,
@@ -287,5 +291,13 @@ pub fn migrations() -> Vec<(u32, String)> {
          DELETE FROM affected;",
         crate::FACTS_SQL
     );
-    vec![(1, v1.join(";\n")), (2, v2.join(";\n")), (3, v3)]
+    // Completed stage visits, derived from the history like the facts (stage statistics).
+    let v4 = format!(
+        "{STAGE_VISITS};
+         CREATE TEMP TABLE IF NOT EXISTS affected (id INTEGER); DELETE FROM affected; INSERT INTO affected SELECT id FROM deals;
+         {}
+         DELETE FROM affected;",
+        crate::VISITS_SQL
+    );
+    vec![(1, v1.join(";\n")), (2, v2.join(";\n")), (3, v3), (4, v4)]
 }

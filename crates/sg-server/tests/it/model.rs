@@ -17,7 +17,8 @@ use sg_sync::{NoProgress, Options, run_pass};
 #[allow(dead_code)]
 mod compare;
 
-use compare::{rates, read_jsonl};
+use compare::rates;
+pub use compare::read_jsonl;
 
 fn utc(v: &Value) -> Option<NaiveDateTime> {
     v.as_str().map(|s| DateTime::parse_from_rfc3339(s).unwrap().naive_utc())
@@ -175,6 +176,7 @@ pub struct Fixture {
     /// Kept alive for the test.
     pub _emulator: Emulator,
     pub base: String,
+    pub dump: std::path::PathBuf,
     pub model: Model,
     pub _dir: tempfile::TempDir,
 }
@@ -211,7 +213,7 @@ impl Fixture {
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum_serve(listener, state).await });
         let model = Model::load(&dump);
-        Fixture { _emulator: emulator, base, model, _dir: dir }
+        Fixture { _emulator: emulator, base, model, dump, _dir: dir }
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {

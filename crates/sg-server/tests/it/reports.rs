@@ -104,6 +104,48 @@ async fn reports_equal_the_model_for_periods_and_filters() {
     let page2 = fx.ok("/api/v1/deals?set=won&from=2026-10-01&to=2026-10-31&sort=amount&desc=true&page_size=3&page=1").await;
     assert_ne!(page2["rows"][0]["id"], v["rows"][0]["id"]);
 
+    // Stage statistics: completed visits whose exit falls in October, from the dump's history,
+    // and the open deals created in October by their current stage.
+    let mut history: std::collections::BTreeMap<i64, Vec<(chrono::NaiveDateTime, i64, String)>> = Default::default();
+    for h in crate::model::read_jsonl(&fx.dump, "deal_stage_history") {
+        let t = chrono::DateTime::parse_from_rfc3339(h["created_at"].as_str().unwrap()).unwrap().naive_utc();
+        history.entry(h["owner_id"].as_i64().unwrap()).or_default().push((
+            t,
+            h["id"].as_i64().unwrap(),
+            h["stage_id"].as_str().unwrap().to_string(),
+        ));
+    }
+    let mut visits: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
+    for rows in history.values_mut() {
+        rows.sort();
+        for w in rows.windows(2) {
+            if (d("2026-10-01")..=d("2026-10-31")).contains(&moscow_date(w[1].0)) {
+                let e = visits.entry(w[0].2.clone()).or_default();
+                e.0 += 1.0;
+                e.1 += (w[1].0 - w[0].0).num_seconds() as f64 / 86400.0;
+            }
+        }
+    }
+    let v = fx.ok("/api/v1/reports/sales-dynamics?sections=stages&from=2026-10-01&to=2026-10-31").await;
+    let stages = v["stages"].as_array().unwrap();
+    let mut checked = 0;
+    for st in stages {
+        let id = st["stage_id"].as_str().unwrap();
+        match visits.get(id) {
+            Some((n, days)) => {
+                assert_close(&format!("stage_avg_days {id}"), &st["stage_avg_days"], Some(days / n), 0);
+                checked += 1;
+            }
+            None => assert!(st["stage_avg_days"].is_null(), "stage {id}: no visit ended in October"),
+        }
+    }
+    assert!(checked >= 3, "October has completed visits in several stages");
+    let open_oct =
+        m.deals.iter().filter(|x| x.semantic == "P" && (d("2026-10-01")..=d("2026-10-31")).contains(&moscow_date(x.created))).count()
+            as i64;
+    let now_total: i64 = stages.iter().map(|s| s["stage_now_count"].as_i64().unwrap()).sum();
+    assert_eq!(now_total, open_oct, "open deals created in October, over their current stages");
+
     // Open deals by age bucket (metrics.md: ≤ 30, 31–90, 91–180, 181–365, > 365).
     let v = fx.ok("/api/v1/reports/sales-dynamics?sections=cycle").await;
     let now: chrono::NaiveDateTime = v["now"].as_str().unwrap().parse().unwrap();
