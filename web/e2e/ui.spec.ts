@@ -111,3 +111,25 @@ test('how it is computed lists every metric; English is one click away', async (
   await page.screenshot({ path: info.outputPath('how-en.png'), fullPage: true })
   await page.getByTestId('lang').click()
 })
+
+test('working-day calendar: the production calendar, and an edited day changes the month', async ({ page }, info) => {
+  await page.goto('/calendar')
+  await expect(page.getByTestId('cal-year')).toHaveText('2026')
+  await expect(page.getByText('Рабочих дней в году: 247')).toBeVisible()
+  const november = page.getByTestId('cal-months').locator('tr', { hasText: 'Ноябрь' })
+  await expect(november.locator('td').nth(1)).toHaveText('20')
+  // Saturday 28 November 2026 made a working day: November has 21.
+  await page.getByTestId('cal-day').fill('2026-11-28')
+  await page.getByTestId('cal-working').check()
+  await page.getByTestId('cal-save').click()
+  await expect(november.locator('td').nth(1)).toHaveText('21')
+  await page.screenshot({ path: info.outputPath('calendar.png'), fullPage: true })
+  await page.goto('/plan?month=2026-11')
+  await expect(page.getByTestId('plan-current')).toContainText('из 21')
+  // Put it back.
+  await page.goto('/calendar')
+  await page.getByTestId('cal-day').fill('2026-11-28')
+  await page.getByTestId('cal-working').uncheck()
+  await page.getByTestId('cal-save').click()
+  await expect(november.locator('td').nth(1)).toHaveText('20')
+})

@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
+import CalendarPage from './pages/CalendarPage.vue'
 import DynamicsPage from './pages/DynamicsPage.vue'
 import HowPage from './pages/HowPage.vue'
 import PlanEditor from './pages/PlanEditor.vue'
@@ -12,6 +13,7 @@ export const router = createRouter({
     { path: '/plan/editor', component: PlanEditor },
     { path: '/dynamics', component: DynamicsPage },
     { path: '/how', component: HowPage },
+    { path: '/calendar', component: CalendarPage },
     { path: '/:rest(.*)*', redirect: '/plan' },
   ],
 })
