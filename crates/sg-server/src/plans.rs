@@ -285,19 +285,26 @@ pub async fn audit(State(state): State<AppState>, AxQuery(pairs): AxQuery<Vec<(S
     Ok(Json(json!({"entries": entries})))
 }
 
-/// On the first day of a month with no plan rows (or any later day, if it was missed), copy
-/// the previous month's rows of still-active employees, marked for review. Returns the
-/// month and the rows copied when it did something.
+/// Meta key: the last month the roll-forward was decided for (so it runs once a month and a
+/// plan deleted later on purpose is not brought back).
+const ROLLED: &str = "plan_roll_forward_month";
+
+/// On the first day of a month with no plan rows (or the first check after it, if the server
+/// was down), copy the previous month's rows of still-active employees, marked for review.
+/// Decided once per month. Returns the month and the rows copied when it copied something.
 pub async fn roll_forward(state: &AppState) -> ApiResult<Option<(Month, usize)>> {
     let (today, dir) = state.with_snapshot(|s| Ok((s.ctx().today(), (*s.dir).clone()))).await?;
     let month = Month::of(today);
     let mut store = state.store().lock().await;
-    let existing = store.plans(month.prev(), month)?;
-    let rows = sg_metrics::plan::roll_forward(month, &existing, &dir);
-    if rows.is_empty() {
+    if store.meta(ROLLED)?.as_deref() == Some(month.to_string().as_str()) {
         return Ok(None);
     }
-    store.write_plans(&rows, &[], &PlanEdit { actor: "salesgauge", source: "roll-forward" })?;
-    store.set_meta("plan_roll_forward", &format!("{month}: {} rows copied from {}, needs review", rows.len(), month.prev()))?;
-    Ok(Some((month, rows.len())))
+    let existing = store.plans(month.prev(), month)?;
+    let rows = sg_metrics::plan::roll_forward(month, &existing, &dir);
+    if !rows.is_empty() {
+        store.write_plans(&rows, &[], &PlanEdit { actor: "salesgauge", source: "roll-forward" })?;
+        store.set_meta("plan_roll_forward", &format!("{month}: {} rows copied from {}, needs review", rows.len(), month.prev()))?;
+    }
+    store.set_meta(ROLLED, &month.to_string())?;
+    Ok((!rows.is_empty()).then_some((month, rows.len())))
 }

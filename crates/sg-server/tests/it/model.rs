@@ -177,6 +177,7 @@ pub struct Fixture {
     pub _emulator: Emulator,
     pub base: String,
     pub dump: std::path::PathBuf,
+    pub state: AppState,
     pub model: Model,
     pub _dir: tempfile::TempDir,
 }
@@ -211,9 +212,10 @@ impl Fixture {
         let state = AppState::new(Arc::new(tokio::sync::Mutex::new(store)), reader, settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum_serve(listener, state).await });
+        let served = state.clone();
+        tokio::spawn(async move { axum_serve(listener, served).await });
         let model = Model::load(&dump);
-        Fixture { _emulator: emulator, base, model, dump, _dir: dir }
+        Fixture { _emulator: emulator, base, model, dump, state, _dir: dir }
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {

@@ -39,6 +39,26 @@ async fn plan_edits_drive_the_plan_fact_report_and_imports_are_all_or_nothing() 
         m.users.iter().filter(|u| u["seller"] == true && u["active"] == true).map(|u| u["id"].as_i64().unwrap()).take(2).collect();
     let (a, b) = (sellers[0], sellers[1]);
 
+    // The data's "today" is 20 November 2026: with October planned and November empty, the
+    // roll-forward copies October once, marked for review, and never again that month.
+    let (status, _) = fx
+        .send(
+            Method::PUT,
+            "/api/v1/plans",
+            json!({"rows": [{"month": "2026-10", "user_id": a, "funnel_id": null, "plan_count": 1, "plan_amount": 777, "bonus_pct": 1}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(sg_server::roll_forward(&fx.state).await.unwrap().map(|(m, n)| (m.to_string(), n)), Some(("2026-11".into(), 1)));
+    let nov = fx.ok("/api/v1/plans?month=2026-11").await;
+    assert_eq!((nov["needs_review"].as_bool(), nov["rows"][0]["plan_amount"].as_f64()), (Some(true), Some(777.0)));
+    assert!(fx.ok("/api/v1/reports/plan-fact?month=2026-11").await["needs_review"].as_bool().unwrap());
+    let (status, _) =
+        fx.send(Method::PUT, "/api/v1/plans", json!({"deletes": [{"month": "2026-11", "user_id": a, "funnel_id": null}]})).await;
+    assert_eq!(status, 200);
+    assert_eq!(sg_server::roll_forward(&fx.state).await.unwrap(), None, "a plan deleted on purpose stays deleted");
+    assert!(fx.ok("/api/v1/plans?month=2026-11").await["rows"].as_array().unwrap().is_empty());
+
     // Plans for October 2026 (a closed month relative to the emulator's 20 November).
     let rows = json!([
         {"month": "2026-10", "user_id": a, "funnel_id": null, "plan_count": 5, "plan_amount": 3000000, "bonus_pct": 3},
