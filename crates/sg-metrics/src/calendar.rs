@@ -111,11 +111,6 @@ fn is_weekend(d: NaiveDate) -> bool {
 }
 
 impl Calendar {
-    /// Plain Monday–Friday calendar with no holidays.
-    pub fn weekdays_only() -> Calendar {
-        Calendar::default()
-    }
-
     /// The Russian production calendar for `years` (built-in tables where published,
     /// statutory rules otherwise).
     pub fn russian(years: std::ops::RangeInclusive<i32>) -> Calendar {

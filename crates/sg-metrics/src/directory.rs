@@ -158,10 +158,6 @@ impl Directory {
     pub fn stage(&self, id: &str) -> Option<&Stage> {
         self.stages.iter().find(|s| s.id == id)
     }
-
-    pub fn source_name(&self, id: &str) -> String {
-        self.sources.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_else(|| id.to_string())
-    }
 }
 
 #[cfg(test)]

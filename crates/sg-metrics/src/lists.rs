@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::MetricsError;
 use crate::catalogue::{Cohort, Unit};
 use crate::cell::Rows;
-use crate::query::{Context, Filters, Query, Viewer, deal_conditions, round};
+use crate::query::{Context, Filters, Query, Viewer, deal_conditions, people, round};
 use crate::sql::{in_ints, in_strs, ts_lit};
 
 /// Which deals a list shows.
@@ -338,12 +338,9 @@ pub fn leads_sql(ctx: &Context, q: &Query) -> String {
     let (a, z) = ctx.utc_range(q.period);
     let f = &q.filters;
     let mut c = vec!["TRUE".to_string()];
-    let people = deal_conditions(
-        ctx,
-        &Filters { departments: f.departments.clone(), employees: f.employees.clone(), ..Filters::default() },
-        &q.viewer,
-    );
-    c.push(people.replace("d.assigned_by_id", "l.assigned_by_id"));
+    if let Some(p) = people(ctx.dir, f, &q.viewer) {
+        c.push(in_ints("l.assigned_by_id", &p.into_iter().collect::<Vec<_>>()));
+    }
     for (col, v) in
         [("l.source_id", &f.sources), ("l.utm_source", &f.utm_source), ("l.utm_medium", &f.utm_medium), ("l.utm_campaign", &f.utm_campaign)]
     {
@@ -351,7 +348,6 @@ pub fn leads_sql(ctx: &Context, q: &Query) -> String {
             c.push(in_strs(col, v));
         }
     }
-    let _ = in_ints;
     let open = "coalesce(l.status_semantic, 'P') NOT IN ('S', 'F')";
     let created = format!("l.created_at >= {} AND l.created_at < {}", ts_lit(a), ts_lit(z));
     let before = ts_lit(ctx.now - chrono::Duration::days(ctx.forgotten_lead_days));

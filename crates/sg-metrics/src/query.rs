@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::MetricsError;
 use crate::catalogue::{Basis, Cohort, Component, Formula, Measure, Metric, Unit};
-use crate::cell::{Cell, Rows};
+use crate::cell::Rows;
 use crate::directory::Directory;
 use crate::period::{Compare, Grain, Period};
 use crate::sql::{in_ints, in_strs, ts_lit};
@@ -423,25 +423,11 @@ pub fn plan_fact_sql(ctx: &Context, q: &Query) -> String {
     )
 }
 
-/// Parse an optional `Cell` list into ids (for API inputs given as text).
-pub fn parse_ids(what: &str, values: &[String]) -> Result<Vec<i64>, MetricsError> {
-    values
-        .iter()
-        .flat_map(|v| v.split(','))
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse().map_err(|_| MetricsError::BadInput(format!("{what}: `{s}` is not an id"))))
-        .collect()
-}
-
-/// Deal rows cell helper shared by list-shaped results.
-pub fn cell_days(c: &Cell) -> Option<Decimal> {
-    c.dec().map(|d| round(d, Unit::Days))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalogue::{SALES, components, metric};
+    use crate::cell::Cell;
     use crate::directory::tests::sample;
 
     fn ctx<'a>(dir: &'a Directory, zone: &'a Zone) -> Context<'a> {

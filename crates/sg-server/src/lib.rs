@@ -200,10 +200,8 @@ impl Snapshot {
                 let sets = directory::LOAD_SQL.iter().map(|sql| run(sql)).collect::<Result<Vec<_>, _>>()?;
                 let dir = Arc::new(Directory::from_rows(&sets)?);
                 let mut calendar = Calendar::russian(2023..=2028);
-                for r in run("SELECT day, working FROM calendar_days ORDER BY day")?.rows {
-                    if let (Some(d), Some(w)) = (r[0].date(), r[1].bool()) {
-                        calendar.set(d, w);
-                    }
+                for (d, w) in reader.calendar_days()? {
+                    calendar.set(d, w);
                 }
                 let calendar = Arc::new(calendar);
                 if let Ok(mut cache) = state.inner.cache.lock() {

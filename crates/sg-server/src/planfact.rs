@@ -22,7 +22,8 @@ pub async fn handler(State(state): State<AppState>, AxQuery(pairs): AxQuery<Vec<
     state.with_snapshot(move |s| Ok(Json(build(s, pairs)?))).await
 }
 
-fn facts(s: &Snapshot, q: &Query) -> ApiResult<Facts> {
+/// Won deals per local month × employee × funnel (the plan fact) for the query.
+pub(crate) fn facts(s: &Snapshot, q: &Query) -> ApiResult<Facts> {
     let rows = s.rows(&plan_fact_sql(&s.ctx(), q))?;
     let (m, u, f, c, a) =
         (rows.col("month")?, rows.col("user_id")?, rows.col("funnel_id")?, rows.col("won_count")?, rows.col("won_amount")?);

@@ -68,6 +68,7 @@ pub async fn grid(State(state): State<AppState>, AxQuery(pairs): AxQuery<Vec<(St
         .await
 }
 
+/// Won deals of the month per employee (total and per funnel), from the plan report's facts.
 fn month_fact(s: &Snapshot, month: Month) -> ApiResult<Value> {
     let q = sg_metrics::query::Query {
         period: month.period(),
@@ -75,18 +76,19 @@ fn month_fact(s: &Snapshot, month: Month) -> ApiResult<Value> {
         filters: Default::default(),
         viewer: crate::viewer(),
     };
-    let rows = s.rows(&sg_metrics::query::plan_fact_sql(&s.ctx(), &q))?;
-    let mut out = serde_json::Map::new();
-    let (u, f, c, a) = (rows.col("user_id")?, rows.col("funnel_id")?, rows.col("won_count")?, rows.col("won_amount")?);
-    for r in &rows.rows {
-        let user = r[u].int().unwrap_or(0).to_string();
-        let e = out.entry(user).or_insert_with(|| json!({"count": 0, "amount": 0.0, "funnels": {}}));
-        let (cnt, amt) = (r[c].int().unwrap_or(0), r[a].dec().unwrap_or_default());
-        e["count"] = json!(e["count"].as_i64().unwrap_or(0) + cnt);
-        e["amount"] = json!(Decimal::try_from(e["amount"].as_f64().unwrap_or(0.0)).unwrap_or_default() + amt);
-        e["funnels"][r[f].int().unwrap_or(0).to_string()] = json!({"count": cnt, "amount": amt});
+    let mut per_user: std::collections::BTreeMap<i64, (i64, Decimal, serde_json::Map<String, Value>)> = Default::default();
+    for ((_, user, funnel), (count, amount)) in crate::planfact::facts(s, &q)? {
+        let e = per_user.entry(user).or_default();
+        e.0 += count;
+        e.1 += amount;
+        e.2.insert(funnel.to_string(), json!({"count": count, "amount": amount}));
     }
-    Ok(Value::Object(out))
+    Ok(Value::Object(
+        per_user
+            .into_iter()
+            .map(|(u, (count, amount, funnels))| (u.to_string(), json!({"count": count, "amount": amount, "funnels": funnels})))
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize)]

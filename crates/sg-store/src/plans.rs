@@ -126,14 +126,7 @@ impl Store {
 
     /// Calendar edits, in date order.
     pub fn calendar_days(&self) -> Result<Vec<(NaiveDate, bool)>> {
-        let mut stmt = self.conn.prepare("SELECT CAST(day AS VARCHAR), working FROM calendar_days ORDER BY day")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?;
-        let mut out = Vec::new();
-        for r in rows {
-            let (d, w) = r?;
-            out.push((d.parse().map_err(|_| StoreError::Corrupt(format!("calendar day `{d}`")))?, w));
-        }
-        Ok(out)
+        read_calendar_days(&self.conn)
     }
 
     pub fn set_calendar_day(&mut self, day: NaiveDate, working: bool, actor: &str) -> Result<()> {
@@ -185,6 +178,22 @@ impl crate::Reader {
     pub fn plans(&self, from: Month, to: Month) -> Result<Vec<PlanRow>> {
         read_plans(&self.conn, from, to)
     }
+
+    /// Calendar edits, in date order.
+    pub fn calendar_days(&self) -> Result<Vec<(NaiveDate, bool)>> {
+        read_calendar_days(&self.conn)
+    }
+}
+
+fn read_calendar_days(conn: &Connection) -> Result<Vec<(NaiveDate, bool)>> {
+    let mut stmt = conn.prepare("SELECT CAST(day AS VARCHAR), working FROM calendar_days ORDER BY day")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (d, w) = r?;
+        out.push((d.parse().map_err(|_| StoreError::Corrupt(format!("calendar day `{d}`")))?, w));
+    }
+    Ok(out)
 }
 
 fn fields(r: &PlanRow) -> Vec<(&'static str, String)> {

@@ -2,7 +2,7 @@
 //! them with shifted ids, so report timings can be taken at sizes a sync against the
 //! emulator would take hours to reach. The copies keep the real data's distributions.
 
-use crate::{Result, Store, schema};
+use crate::{Result, Store};
 
 /// Tables copied, with the id columns that shift: `(table, own key, deal-reference column)`.
 const COPIES: &[(&str, &str, Option<&str>)] = &[
@@ -25,48 +25,18 @@ impl Store {
         let tx = self.conn.transaction()?;
         for &(table, key, deal_ref) in COPIES {
             let span: i64 = tx.query_row(&format!("SELECT coalesce(max({key}), 0) + 1 FROM {table}"), [], |r| r.get(0))?;
-            let cols: Vec<String> = match table {
-                "deal_stage_visits" => {
-                    ["deal_id", "funnel_id", "stage_id", "entered_at", "exited_at"].iter().map(|c| c.to_string()).collect()
-                }
-                "deal_facts" => [
-                    "deal_id",
-                    "amount_base",
-                    "won_at",
-                    "lost_at",
-                    "stage_entered_at",
-                    "last_touch_at",
-                    "title",
-                    "category_id",
-                    "stage_id",
-                    "stage_semantic",
-                    "type_id",
-                    "source_id",
-                    "assigned_by_id",
-                    "is_return_customer",
-                    "created_at",
-                    "utm_source",
-                    "utm_medium",
-                    "utm_campaign",
-                ]
-                .iter()
-                .map(|c| c.to_string())
-                .collect(),
-                _ => schema::SYNCED
-                    .iter()
-                    .find(|t| t.name == table)
-                    .expect("known table")
-                    .columns
-                    .iter()
-                    .map(|(c, _)| c.to_string())
-                    .collect(),
+            let cols: Vec<String> = {
+                let mut stmt =
+                    tx.prepare("SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position")?;
+                stmt.query_map([table], |r| r.get::<_, String>(0))?.collect::<std::result::Result<_, _>>()?
             };
             for k in 1..i64::from(times) {
                 let select: Vec<String> = cols
                     .iter()
                     .map(|c| {
                         if c == key {
-                            let shift = if table == "deal_facts" || table == "deal_stage_visits" { deal_span } else { span };
+                            // A `deal_id` key is a deal reference: it shifts with the deals.
+                            let shift = if key == "deal_id" { deal_span } else { span };
                             format!("{c} + {}", shift * k)
                         } else if Some(c.as_str()) == deal_ref {
                             match table {
